@@ -1,6 +1,10 @@
 //! aigov: a terminal console for governing Kubernetes clusters that run AI workloads.
 
+pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod sim;

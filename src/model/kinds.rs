@@ -115,7 +115,15 @@ impl Kind {
     pub fn api(self) -> ApiCoordinates {
         use Kind::*;
         match self {
-            Namespace => coords("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"]),
+            Namespace => coords(
+                "",
+                "v1",
+                "Namespace",
+                "namespaces",
+                "namespace",
+                false,
+                &["ns"],
+            ),
             Pod => coords("", "v1", "Pod", "pods", "pod", true, &["po"]),
             PersistentVolumeClaim => coords(
                 "",
@@ -144,7 +152,15 @@ impl Kind {
                 true,
                 &["sa"],
             ),
-            ConfigMap => coords("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"]),
+            ConfigMap => coords(
+                "",
+                "v1",
+                "ConfigMap",
+                "configmaps",
+                "configmap",
+                true,
+                &["cm"],
+            ),
             Secret => coords("", "v1", "Secret", "secrets", "secret", true, &[]),
             Service => coords("", "v1", "Service", "services", "service", true, &["svc"]),
             Event => coords("", "v1", "Event", "events", "event", true, &["ev"]),
@@ -166,11 +182,43 @@ impl Kind {
                 true,
                 &["sts"],
             ),
-            DaemonSet => coords("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true, &["ds"]),
-            ReplicaSet => coords("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, &["rs"]),
+            DaemonSet => coords(
+                "apps",
+                "v1",
+                "DaemonSet",
+                "daemonsets",
+                "daemonset",
+                true,
+                &["ds"],
+            ),
+            ReplicaSet => coords(
+                "apps",
+                "v1",
+                "ReplicaSet",
+                "replicasets",
+                "replicaset",
+                true,
+                &["rs"],
+            ),
             Job => coords("batch", "v1", "Job", "jobs", "job", true, &[]),
-            CronJob => coords("batch", "v1", "CronJob", "cronjobs", "cronjob", true, &["cj"]),
-            Role => coords("rbac.authorization.k8s.io", "v1", "Role", "roles", "role", true, &[]),
+            CronJob => coords(
+                "batch",
+                "v1",
+                "CronJob",
+                "cronjobs",
+                "cronjob",
+                true,
+                &["cj"],
+            ),
+            Role => coords(
+                "rbac.authorization.k8s.io",
+                "v1",
+                "Role",
+                "roles",
+                "role",
+                true,
+                &[],
+            ),
             RoleBinding => coords(
                 "rbac.authorization.k8s.io",
                 "v1",
@@ -234,7 +282,15 @@ impl Kind {
                 false,
                 &[],
             ),
-            Notebook => coords("kubeflow.org", "v1", "Notebook", "notebooks", "notebook", true, &[]),
+            Notebook => coords(
+                "kubeflow.org",
+                "v1",
+                "Notebook",
+                "notebooks",
+                "notebook",
+                true,
+                &[],
+            ),
             PyTorchJob => coords(
                 "kubeflow.org",
                 "v1",
@@ -254,7 +310,15 @@ impl Kind {
                 true,
                 &["isvc"],
             ),
-            RayCluster => coords("ray.io", "v1", "RayCluster", "rayclusters", "raycluster", true, &[]),
+            RayCluster => coords(
+                "ray.io",
+                "v1",
+                "RayCluster",
+                "rayclusters",
+                "raycluster",
+                true,
+                &[],
+            ),
             RayJob => coords("ray.io", "v1", "RayJob", "rayjobs", "rayjob", true, &[]),
         }
     }
@@ -301,7 +365,10 @@ mod tests {
 
     #[test]
     fn all_lists_every_kind_once_with_unique_plurals() {
-        let mut plurals: Vec<_> = Kind::ALL.iter().map(|k| (k.api().group, k.api().plural)).collect();
+        let mut plurals: Vec<_> = Kind::ALL
+            .iter()
+            .map(|k| (k.api().group, k.api().plural))
+            .collect();
         plurals.sort();
         plurals.dedup();
         assert_eq!(plurals.len(), Kind::ALL.len());
@@ -311,7 +378,10 @@ mod tests {
     fn from_name_accepts_kind_plural_and_short_names() {
         assert_eq!(Kind::from_name("Pod"), Some(Kind::Pod));
         assert_eq!(Kind::from_name("pvc"), Some(Kind::PersistentVolumeClaim));
-        assert_eq!(Kind::from_name("clusterrolebindings"), Some(Kind::ClusterRoleBinding));
+        assert_eq!(
+            Kind::from_name("clusterrolebindings"),
+            Some(Kind::ClusterRoleBinding)
+        );
         assert_eq!(Kind::from_name("widgets"), None);
     }
 

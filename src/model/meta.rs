@@ -88,7 +88,9 @@ impl LabelSelector {
     }
 
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 }
@@ -98,7 +100,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -126,7 +131,11 @@ mod tests {
         };
         assert!(selector.matches(&labels(&[("app", "vllm"), ("tier", "gpu")])));
         assert!(!selector.matches(&labels(&[("app", "vllm"), ("tier", "cpu")])));
-        assert!(!selector.matches(&labels(&[("app", "vllm"), ("tier", "gpu"), ("canary", "1")])));
+        assert!(!selector.matches(&labels(&[
+            ("app", "vllm"),
+            ("tier", "gpu"),
+            ("canary", "1")
+        ])));
         assert!(!selector.matches(&labels(&[("tier", "gpu")])));
     }
 

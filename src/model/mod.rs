@@ -1,6 +1,7 @@
 //! The snapshot and the compact typed objects the rules read. No I/O happens here.
 
 pub mod convert;
+pub mod image;
 pub mod kinds;
 pub mod meta;
 pub mod objects;

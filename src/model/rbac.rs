@@ -56,15 +56,27 @@ pub struct Subject {
 
 impl Subject {
     pub fn user(name: impl Into<String>) -> Self {
-        Self { kind: SubjectKind::User, name: name.into(), namespace: String::new() }
+        Self {
+            kind: SubjectKind::User,
+            name: name.into(),
+            namespace: String::new(),
+        }
     }
 
     pub fn group(name: impl Into<String>) -> Self {
-        Self { kind: SubjectKind::Group, name: name.into(), namespace: String::new() }
+        Self {
+            kind: SubjectKind::Group,
+            name: name.into(),
+            namespace: String::new(),
+        }
     }
 
     pub fn service_account(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { kind: SubjectKind::ServiceAccount, name: name.into(), namespace: namespace.into() }
+        Self {
+            kind: SubjectKind::ServiceAccount,
+            name: name.into(),
+            namespace: namespace.into(),
+        }
     }
 
     /// The user name the API server authenticates a service account token as.
@@ -104,6 +116,10 @@ impl Binding {
     }
 
     pub fn kind_name(&self) -> &'static str {
-        if self.is_cluster_binding() { "ClusterRoleBinding" } else { "RoleBinding" }
+        if self.is_cluster_binding() {
+            "ClusterRoleBinding"
+        } else {
+            "RoleBinding"
+        }
     }
 }

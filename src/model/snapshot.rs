@@ -16,7 +16,9 @@ pub enum Coverage {
     /// The kind is not served by this cluster (an uninstalled CRD): there are none.
     NotServed,
     /// Read in some namespaces only; the others are unknown, with the reason each failed.
-    Partial { unknown_namespaces: BTreeMap<String, String> },
+    Partial {
+        unknown_namespaces: BTreeMap<String, String>,
+    },
     /// Nothing could be read. The rules must treat the kind as unknown, never as empty.
     Unknown { reason: String },
 }
@@ -167,12 +169,19 @@ impl Snapshot {
             add(Kind::Event, &o.meta.namespace);
         }
         for o in &self.roles {
-            let kind = if o.is_cluster_role() { Kind::ClusterRole } else { Kind::Role };
+            let kind = if o.is_cluster_role() {
+                Kind::ClusterRole
+            } else {
+                Kind::Role
+            };
             add(kind, &o.meta.namespace);
         }
         for o in &self.bindings {
-            let kind =
-                if o.is_cluster_binding() { Kind::ClusterRoleBinding } else { Kind::RoleBinding };
+            let kind = if o.is_cluster_binding() {
+                Kind::ClusterRoleBinding
+            } else {
+                Kind::RoleBinding
+            };
             add(kind, &o.meta.namespace);
         }
         for o in &self.network_policies {

@@ -59,8 +59,14 @@ pub struct EnvVar {
 pub enum EnvSource {
     /// A literal value written into the pod spec.
     Literal(ConfigValue),
-    SecretKey { name: String, key: String },
-    ConfigMapKey { name: String, key: String },
+    SecretKey {
+        name: String,
+        key: String,
+    },
+    ConfigMapKey {
+        name: String,
+        key: String,
+    },
     Field(String),
     Other,
 }
@@ -87,11 +93,24 @@ pub struct Volume {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum VolumeSource {
-    Pvc { claim_name: String, read_only: bool },
-    HostPath { path: String },
-    ConfigMap { name: String },
-    Secret { name: String },
-    Projected { config_maps: Vec<String>, secrets: Vec<String>, service_account_token: bool },
+    Pvc {
+        claim_name: String,
+        read_only: bool,
+    },
+    HostPath {
+        path: String,
+    },
+    ConfigMap {
+        name: String,
+    },
+    Secret {
+        name: String,
+    },
+    Projected {
+        config_maps: Vec<String>,
+        secrets: Vec<String>,
+        service_account_token: bool,
+    },
     EmptyDir,
     /// Any other source, by its field name (`nfs`, `csi`, ...).
     Other(String),

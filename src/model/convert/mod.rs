@@ -73,7 +73,11 @@ fn typed<T: DeserializeOwned>(kind: Kind, value: serde_json::Value) -> Result<T,
         .and_then(|n| n.as_str())
         .unwrap_or("<unnamed>")
         .to_string();
-    serde_json::from_value(value).map_err(|source| ConvertError { kind: kind.name(), name, source })
+    serde_json::from_value(value).map_err(|source| ConvertError {
+        kind: kind.name(),
+        name,
+        source,
+    })
 }
 
 /// Convert one API object given as JSON, whose kind the caller already knows.
@@ -89,9 +93,9 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, Convert
             Object::Pvc(pvc(&typed::<core::PersistentVolumeClaim>(kind, value)?))
         }
         Kind::PersistentVolume => Object::Pv(pv(&typed::<core::PersistentVolume>(kind, value)?)),
-        Kind::ServiceAccount => {
-            Object::ServiceAccount(service_account(&typed::<core::ServiceAccount>(kind, value)?))
-        }
+        Kind::ServiceAccount => Object::ServiceAccount(service_account(&typed::<
+            core::ServiceAccount,
+        >(kind, value)?)),
         Kind::ConfigMap => Object::ConfigMap(config_map(&typed::<core::ConfigMap>(kind, value)?)),
         Kind::Secret => Object::Secret(secret_from_json(&value)),
         Kind::Service => Object::Service(service(&typed::<core::Service>(kind, value)?)),
@@ -99,19 +103,23 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, Convert
         Kind::Deployment => Object::Workload(Box::new(deployment(&typed::<apps::Deployment>(
             kind, value,
         )?))),
-        Kind::StatefulSet => Object::Workload(Box::new(statefulset(
-            &typed::<apps::StatefulSet>(kind, value)?,
-        ))),
+        Kind::StatefulSet => Object::Workload(Box::new(statefulset(&typed::<apps::StatefulSet>(
+            kind, value,
+        )?))),
         Kind::DaemonSet => {
             Object::Workload(Box::new(daemonset(&typed::<apps::DaemonSet>(kind, value)?)))
         }
-        Kind::ReplicaSet => {
-            Object::Workload(Box::new(replicaset(&typed::<apps::ReplicaSet>(kind, value)?)))
-        }
+        Kind::ReplicaSet => Object::Workload(Box::new(replicaset(&typed::<apps::ReplicaSet>(
+            kind, value,
+        )?))),
         Kind::Job => Object::Workload(Box::new(job(&typed::<batch::Job>(kind, value)?))),
-        Kind::CronJob => Object::Workload(Box::new(cronjob(&typed::<batch::CronJob>(kind, value)?))),
+        Kind::CronJob => {
+            Object::Workload(Box::new(cronjob(&typed::<batch::CronJob>(kind, value)?)))
+        }
         Kind::Role => Object::Role(role(&typed::<rbacv1::Role>(kind, value)?)),
-        Kind::ClusterRole => Object::Role(cluster_role(&typed::<rbacv1::ClusterRole>(kind, value)?)),
+        Kind::ClusterRole => {
+            Object::Role(cluster_role(&typed::<rbacv1::ClusterRole>(kind, value)?))
+        }
         Kind::RoleBinding => {
             Object::Binding(role_binding(&typed::<rbacv1::RoleBinding>(kind, value)?))
         }
@@ -124,12 +132,16 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, Convert
         Kind::NetworkPolicy => {
             Object::NetworkPolicy(network_policy(&typed::<net::NetworkPolicy>(kind, value)?))
         }
-        Kind::ValidatingAdmissionPolicy => Object::AdmissionPolicy(admission_policy(&typed::<
-            adm::ValidatingAdmissionPolicy,
-        >(kind, value)?)),
-        Kind::ValidatingAdmissionPolicyBinding => Object::AdmissionBinding(admission_binding(
-            &typed::<adm::ValidatingAdmissionPolicyBinding>(kind, value)?,
-        )),
+        Kind::ValidatingAdmissionPolicy => {
+            Object::AdmissionPolicy(admission_policy(&typed::<adm::ValidatingAdmissionPolicy>(
+                kind, value,
+            )?))
+        }
+        Kind::ValidatingAdmissionPolicyBinding => {
+            Object::AdmissionBinding(admission_binding(&typed::<
+                adm::ValidatingAdmissionPolicyBinding,
+            >(kind, value)?))
+        }
         Kind::Notebook
         | Kind::PyTorchJob
         | Kind::TFJob

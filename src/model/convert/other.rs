@@ -14,7 +14,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 pub fn namespace(n: &core::Namespace) -> Namespace {
     Namespace {
         meta: meta(&n.metadata),
-        phase: n.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        phase: n
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -23,14 +27,22 @@ pub fn pvc(p: &core::PersistentVolumeClaim) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         meta: meta(&p.metadata),
         storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-        access_modes: spec.and_then(|s| s.access_modes.clone()).unwrap_or_default(),
-        volume_name: spec.and_then(|s| s.volume_name.clone()).filter(|v| !v.is_empty()),
+        access_modes: spec
+            .and_then(|s| s.access_modes.clone())
+            .unwrap_or_default(),
+        volume_name: spec
+            .and_then(|s| s.volume_name.clone())
+            .filter(|v| !v.is_empty()),
         requested: spec
             .and_then(|s| s.resources.as_ref())
             .and_then(|r| r.requests.as_ref())
             .and_then(|r| r.get("storage"))
             .map(|q| q.0.clone()),
-        phase: p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        phase: p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -54,11 +66,20 @@ pub fn pv(p: &core::PersistentVolume) -> PersistentVolume {
     PersistentVolume {
         meta: meta(&p.metadata),
         storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-        access_modes: spec.and_then(|s| s.access_modes.clone()).unwrap_or_default(),
+        access_modes: spec
+            .and_then(|s| s.access_modes.clone())
+            .unwrap_or_default(),
         reclaim_policy: spec.and_then(|s| s.persistent_volume_reclaim_policy.clone()),
-        phase: p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        phase: p
+            .status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
         claim: spec.and_then(|s| s.claim_ref.as_ref()).map(|c| {
-            (c.namespace.clone().unwrap_or_default(), c.name.clone().unwrap_or_default())
+            (
+                c.namespace.clone().unwrap_or_default(),
+                c.name.clone().unwrap_or_default(),
+            )
         }),
         source,
         capacity: spec
@@ -99,7 +120,12 @@ pub fn config_map(c: &core::ConfigMap) -> ConfigMap {
             .flatten()
             .map(|(k, v)| (k.clone(), ConfigValue::new(v.clone())))
             .collect(),
-        binary_keys: c.binary_data.iter().flatten().map(|(k, _)| k.clone()).collect(),
+        binary_keys: c
+            .binary_data
+            .iter()
+            .flatten()
+            .map(|(k, _)| k.clone())
+            .collect(),
     }
 }
 
@@ -125,7 +151,9 @@ pub fn service(s: &core::Service) -> Service {
     let spec = s.spec.as_ref();
     Service {
         meta: meta(&s.metadata),
-        service_type: spec.and_then(|s| s.type_.clone()).unwrap_or_else(|| "ClusterIP".into()),
+        service_type: spec
+            .and_then(|s| s.type_.clone())
+            .unwrap_or_else(|| "ClusterIP".into()),
         selector: spec.and_then(|s| s.selector.clone()).unwrap_or_default(),
         ports: spec
             .and_then(|s| s.ports.as_ref())
@@ -156,15 +184,20 @@ pub fn network_policy(n: &net::NetworkPolicy) -> NetworkPolicy {
     let spec = n.spec.as_ref();
     NetworkPolicy {
         meta: meta(&n.metadata),
-        pod_selector: spec.and_then(|s| s.pod_selector.as_ref()).map(selector).unwrap_or_default(),
-        policy_types: spec.and_then(|s| s.policy_types.clone()).unwrap_or_else(|| {
-            // The API server defaults policyTypes: Ingress always, Egress when egress rules exist.
-            let mut types = vec!["Ingress".to_string()];
-            if spec.is_some_and(|s| s.egress.is_some()) {
-                types.push("Egress".to_string());
-            }
-            types
-        }),
+        pod_selector: spec
+            .and_then(|s| s.pod_selector.as_ref())
+            .map(selector)
+            .unwrap_or_default(),
+        policy_types: spec
+            .and_then(|s| s.policy_types.clone())
+            .unwrap_or_else(|| {
+                // The API server defaults policyTypes: Ingress always, Egress when egress rules exist.
+                let mut types = vec!["Ingress".to_string()];
+                if spec.is_some_and(|s| s.egress.is_some()) {
+                    types.push("Egress".to_string());
+                }
+                types
+            }),
         ingress_rules: spec.and_then(|s| s.ingress.as_ref()).map_or(0, Vec::len),
         egress_rules: spec.and_then(|s| s.egress.as_ref()).map_or(0, Vec::len),
     }
@@ -189,9 +222,12 @@ pub fn admission_policy(p: &adm::ValidatingAdmissionPolicy) -> AdmissionPolicy {
             .flat_map(|r| {
                 let groups = r.api_groups.clone().unwrap_or_default();
                 let resources = r.resources.clone().unwrap_or_default();
-                groups
-                    .into_iter()
-                    .flat_map(move |g| resources.clone().into_iter().map(move |res| format!("{g}/{res}")))
+                groups.into_iter().flat_map(move |g| {
+                    resources
+                        .clone()
+                        .into_iter()
+                        .map(move |res| format!("{g}/{res}"))
+                })
             })
             .collect(),
     }
@@ -202,7 +238,9 @@ pub fn admission_binding(b: &adm::ValidatingAdmissionPolicyBinding) -> Admission
     AdmissionPolicyBinding {
         meta: meta(&b.metadata),
         policy_name: spec.and_then(|s| s.policy_name.clone()).unwrap_or_default(),
-        validation_actions: spec.and_then(|s| s.validation_actions.clone()).unwrap_or_default(),
+        validation_actions: spec
+            .and_then(|s| s.validation_actions.clone())
+            .unwrap_or_default(),
         namespace_selector: spec
             .and_then(|s| s.match_resources.as_ref())
             .and_then(|m| m.namespace_selector.as_ref())
@@ -222,7 +260,12 @@ pub fn custom_object(kind: Kind, meta: Meta, value: &serde_json::Value) -> Custo
     images.dedup();
     resource_names.sort();
     resource_names.dedup();
-    CustomObject { kind, meta, images, resource_names }
+    CustomObject {
+        kind,
+        meta,
+        images,
+        resource_names,
+    }
 }
 
 /// Deep enough for every operator's nesting; bounded so hostile input cannot recurse forever.

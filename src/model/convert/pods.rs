@@ -15,7 +15,10 @@ pub fn pod(p: &core::Pod) -> Pod {
         container_statuses: status
             .into_iter()
             .flat_map(|s| {
-                s.init_container_statuses.iter().flatten().chain(s.container_statuses.iter().flatten())
+                s.init_container_statuses
+                    .iter()
+                    .flatten()
+                    .chain(s.container_statuses.iter().flatten())
             })
             .map(|c| ContainerStatus {
                 name: c.name.clone(),
@@ -72,7 +75,11 @@ fn container(c: &core::Container) -> Container {
                 e.config_map_ref
                     .as_ref()
                     .map(|r| EnvFromSource::ConfigMap(r.name.clone()))
-                    .or_else(|| e.secret_ref.as_ref().map(|r| EnvFromSource::Secret(r.name.clone())))
+                    .or_else(|| {
+                        e.secret_ref
+                            .as_ref()
+                            .map(|r| EnvFromSource::Secret(r.name.clone()))
+                    })
             })
             .collect(),
         volume_mounts: c
@@ -97,9 +104,15 @@ fn env_var(e: &core::EnvVar) -> EnvVar {
     let source = match (&e.value, &e.value_from) {
         (_, Some(from)) => {
             if let Some(r) = &from.secret_key_ref {
-                EnvSource::SecretKey { name: r.name.clone(), key: r.key.clone() }
+                EnvSource::SecretKey {
+                    name: r.name.clone(),
+                    key: r.key.clone(),
+                }
             } else if let Some(r) = &from.config_map_key_ref {
-                EnvSource::ConfigMapKey { name: r.name.clone(), key: r.key.clone() }
+                EnvSource::ConfigMapKey {
+                    name: r.name.clone(),
+                    key: r.key.clone(),
+                }
             } else if let Some(r) = &from.field_ref {
                 EnvSource::Field(r.field_path.clone())
             } else {
@@ -109,23 +122,43 @@ fn env_var(e: &core::EnvVar) -> EnvVar {
         (Some(v), None) => EnvSource::Literal(ConfigValue::new(v.clone())),
         (None, None) => EnvSource::Literal(ConfigValue::new("")),
     };
-    EnvVar { name: e.name.clone(), source }
+    EnvVar {
+        name: e.name.clone(),
+        source,
+    }
 }
 
 fn volume(v: &core::Volume) -> Volume {
     let source = if let Some(c) = &v.persistent_volume_claim {
-        VolumeSource::Pvc { claim_name: c.claim_name.clone(), read_only: c.read_only.unwrap_or(false) }
+        VolumeSource::Pvc {
+            claim_name: c.claim_name.clone(),
+            read_only: c.read_only.unwrap_or(false),
+        }
     } else if let Some(h) = &v.host_path {
-        VolumeSource::HostPath { path: h.path.clone() }
+        VolumeSource::HostPath {
+            path: h.path.clone(),
+        }
     } else if let Some(c) = &v.config_map {
-        VolumeSource::ConfigMap { name: c.name.clone() }
+        VolumeSource::ConfigMap {
+            name: c.name.clone(),
+        }
     } else if let Some(s) = &v.secret {
-        VolumeSource::Secret { name: s.secret_name.clone().unwrap_or_default() }
+        VolumeSource::Secret {
+            name: s.secret_name.clone().unwrap_or_default(),
+        }
     } else if let Some(p) = &v.projected {
         let sources = p.sources.iter().flatten();
         VolumeSource::Projected {
-            config_maps: sources.clone().filter_map(|s| s.config_map.as_ref()).map(|c| c.name.clone()).collect(),
-            secrets: sources.clone().filter_map(|s| s.secret.as_ref()).map(|c| c.name.clone()).collect(),
+            config_maps: sources
+                .clone()
+                .filter_map(|s| s.config_map.as_ref())
+                .map(|c| c.name.clone())
+                .collect(),
+            secrets: sources
+                .clone()
+                .filter_map(|s| s.secret.as_ref())
+                .map(|c| c.name.clone())
+                .collect(),
             service_account_token: sources.clone().any(|s| s.service_account_token.is_some()),
         }
     } else if v.empty_dir.is_some() {
@@ -141,13 +174,19 @@ fn volume(v: &core::Volume) -> Volume {
     } else {
         VolumeSource::Other("other".into())
     };
-    Volume { name: v.name.clone(), source }
+    Volume {
+        name: v.name.clone(),
+        source,
+    }
 }
 
 fn template_parts(t: Option<&core::PodTemplateSpec>) -> (BTreeMap<String, String>, PodSpec) {
     match t {
         Some(t) => (
-            t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default(),
+            t.metadata
+                .as_ref()
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
             t.spec.as_ref().map(pod_spec).unwrap_or_default(),
         ),
         None => (BTreeMap::new(), PodSpec::default()),
@@ -162,7 +201,14 @@ fn workload(
     template: Option<&core::PodTemplateSpec>,
 ) -> Workload {
     let (template_labels, template) = template_parts(template);
-    Workload { kind, meta: meta(m), replicas, selector: sel.map(selector), template_labels, template }
+    Workload {
+        kind,
+        meta: meta(m),
+        replicas,
+        selector: sel.map(selector),
+        template_labels,
+        template,
+    }
 }
 
 pub fn deployment(d: &apps::Deployment) -> Workload {

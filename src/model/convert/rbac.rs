@@ -41,7 +41,11 @@ pub fn cluster_role(r: &rbacv1::ClusterRole) -> Role {
 
 fn role_ref(r: &rbacv1::RoleRef) -> RoleRef {
     RoleRef {
-        kind: if r.kind == "Role" { RoleRefKind::Role } else { RoleRefKind::ClusterRole },
+        kind: if r.kind == "Role" {
+            RoleRefKind::Role
+        } else {
+            RoleRefKind::ClusterRole
+        },
         name: r.name.clone(),
     }
 }
@@ -54,7 +58,10 @@ fn subjects(list: Option<&Vec<rbacv1::Subject>>, binding_namespace: &str) -> Vec
             "User" => Some(Subject::user(&s.name)),
             "Group" => Some(Subject::group(&s.name)),
             "ServiceAccount" => Some(Subject::service_account(
-                s.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| binding_namespace.to_string()),
+                s.namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| binding_namespace.to_string()),
                 &s.name,
             )),
             _ => None,
@@ -65,12 +72,20 @@ fn subjects(list: Option<&Vec<rbacv1::Subject>>, binding_namespace: &str) -> Vec
 pub fn role_binding(b: &rbacv1::RoleBinding) -> Binding {
     let m = meta(&b.metadata);
     let subjects = subjects(b.subjects.as_ref(), &m.namespace);
-    Binding { meta: m, role_ref: role_ref(&b.role_ref), subjects }
+    Binding {
+        meta: m,
+        role_ref: role_ref(&b.role_ref),
+        subjects,
+    }
 }
 
 pub fn cluster_role_binding(b: &rbacv1::ClusterRoleBinding) -> Binding {
     let mut m = meta(&b.metadata);
     m.namespace.clear();
     let subjects = subjects(b.subjects.as_ref(), "");
-    Binding { meta: m, role_ref: role_ref(&b.role_ref), subjects }
+    Binding {
+        meta: m,
+        role_ref: role_ref(&b.role_ref),
+        subjects,
+    }
 }

@@ -1,0 +1,194 @@
+//! Command-line definitions (clap) and their validation into settings.
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aigov",
+    version,
+    about = "Govern Kubernetes clusters that run AI workloads"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that work before or after the subcommand, as in kubectl.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: the current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Run against the built-in demo cluster instead of a kubeconfig
+    /// (with `sim serve`: load the demo AI platform)
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Deadline for connecting and for each request: 10, 10s, 500ms or 1m
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Never send a write: only reads and access reviews leave the process
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Colour theme for the console
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open aigov on the built-in demo AI platform (prints the demo inventory until the console lands)
+    Demo,
+    /// Counts per kind and namespace, who the connection is, and what could not be read
+    Inventory {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The built-in Kubernetes API simulator
+    Sim {
+        #[command(subcommand)]
+        command: SimCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulator on loopback until interrupted
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Load every YAML/JSON manifest under this directory
+    #[arg(long, value_name = "DIR")]
+    pub fixture: Option<PathBuf>,
+    /// Add a synthetic cluster of about N pods (for benchmarks)
+    #[arg(long, value_name = "N")]
+    pub scale: Option<usize>,
+    /// Address to listen on (port 0 picks a free one)
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Where to write the kubeconfig for the simulator (mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Fault injection: delay added to every request
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub latency: Option<Duration>,
+    /// Fault injection: fraction of requests answered 500
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Fault injection: fraction of requests answered 429 with Retry-After
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// Fault injection: fraction of requests never answered
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub hang_rate: f64,
+    /// Fault injection: end each watch after N events
+    #[arg(long, value_name = "N")]
+    pub watch_drop_after: Option<usize>,
+    /// Fault injection: every continue token has expired (410 Gone)
+    #[arg(long)]
+    pub expire_continue: bool,
+    /// Seed for the fault dice
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `10` (seconds), `10s`, `500ms`, `2m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?} (try 10s, 500ms or 1m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {text:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!(
+            "duration {text:?} must be above zero and at most a day"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn check_rate(name: &str, rate: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&rate) {
+        Ok(())
+    } else {
+        Err(format!("--{name} must be between 0 and 1, got {rate}"))
+    }
+}
+
+impl ServeArgs {
+    pub fn validate(&self) -> Result<(), String> {
+        check_rate("error-rate", self.error_rate)?;
+        check_rate("throttle-rate", self.throttle_rate)?;
+        check_rate("hang-rate", self.hang_rate)?;
+        if self.error_rate + self.throttle_rate + self.hang_rate > 1.0 {
+            return Err("the fault rates add up to more than 1".into());
+        }
+        if self.scale == Some(0) {
+            return Err("--scale must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_from(["aigov", "inventory", "--context", "prod", "--timeout", "3s"])
+                .unwrap();
+        assert_eq!(cli.global.context.as_deref(), Some("prod"));
+        assert_eq!(cli.global.timeout, Duration::from_secs(3));
+        let cli =
+            Cli::try_parse_from(["aigov", "--demo", "inventory", "--format", "json"]).unwrap();
+        assert!(cli.global.demo);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Inventory {
+                format: Format::Json
+            })
+        ));
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

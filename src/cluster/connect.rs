@@ -1,0 +1,138 @@
+//! Building a client from the kubeconfig, with deadlines, and proving the connection works
+//! by asking who we are.
+
+use super::error::{Error, classify};
+use super::kubeconfig;
+use super::read_only::ReadOnlyLayer;
+use crate::model::Identity;
+use kube::client::ClientBuilder;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    /// Deadline for connecting and for each request.
+    pub timeout: Duration,
+    /// Build only a client whose transport refuses writes.
+    pub read_only: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            context: None,
+            timeout: DEFAULT_TIMEOUT,
+            read_only: false,
+        }
+    }
+}
+
+/// A working connection to one cluster through one kubeconfig context.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: kube::Client,
+    pub context: String,
+    pub server: String,
+    pub identity: Identity,
+    pub read_only: bool,
+    pub timeout: Duration,
+    /// Every context in the kubeconfig, for switching.
+    pub contexts: Vec<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("context", &self.context)
+            .field("server", &self.server)
+            .field("identity", &self.identity)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Run a request under the connection's deadline, turning failures into `cluster::Error`.
+    pub async fn request<T>(
+        &self,
+        future: impl std::future::Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(self.timeout, future).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(classify(&self.server, &self.context, self.timeout, &e)),
+            Err(_) => Err(Error::Unreachable {
+                server: self.server.clone(),
+                timeout: self.timeout,
+                reason: "no answer before the deadline".into(),
+            }),
+        }
+    }
+}
+
+/// The user name the kubeconfig context names, for when SelfSubjectReview is not served.
+fn kubeconfig_user(config: &Kubeconfig, context: &str) -> String {
+    config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.user.clone().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// rustls needs one process-wide crypto provider; aigov uses ring.
+fn install_crypto_provider() {
+    // Already installed (by an earlier connection or a test) is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
+    install_crypto_provider();
+    let loaded = kubeconfig::load(options.kubeconfig.as_deref())?;
+    let context = loaded.choose_context(options.context.as_deref())?;
+    let server = loaded.server_of(&context).unwrap_or_default();
+    let kube_options = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
+    let mut config = Kubeconfig::clone(&loaded.config);
+    config.current_context = Some(context.clone());
+    let mut client_config = kube::Config::from_custom_kubeconfig(config, &kube_options)
+        .await
+        .map_err(|e| Error::BadContext {
+            context: context.clone(),
+            reason: super::error::error_chain(&e),
+        })?;
+    client_config.connect_timeout = Some(options.timeout);
+    client_config.read_timeout = Some(options.timeout);
+    client_config.write_timeout = Some(options.timeout);
+    // Retries are the loader's, so that they respect deadlines and Retry-After.
+    client_config.default_retry = false;
+    let builder = ClientBuilder::try_from(client_config).map_err(|e| Error::BadContext {
+        context: context.clone(),
+        reason: super::error::error_chain(&e),
+    })?;
+    let client = if options.read_only {
+        builder.with_layer(&ReadOnlyLayer).build()
+    } else {
+        builder.build()
+    };
+    let mut connection = Connection {
+        client,
+        context: context.clone(),
+        server,
+        identity: Identity::default(),
+        read_only: options.read_only,
+        timeout: options.timeout,
+        contexts: loaded.context_names(),
+    };
+    connection.identity =
+        super::whoami::who_am_i(&connection, &kubeconfig_user(&loaded.config, &context)).await?;
+    Ok(connection)
+}

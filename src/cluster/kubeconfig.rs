@@ -1,0 +1,264 @@
+//! Finding and reading the kubeconfig (`--kubeconfig`, `KUBECONFIG` lists, `~/.kube/config`)
+//! and choosing the context, with errors that say which file and which contexts exist.
+
+use super::error::Error;
+use kube::config::Kubeconfig;
+use std::path::{Path, PathBuf};
+
+/// The merged kubeconfig and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedKubeconfig {
+    pub config: Kubeconfig,
+    pub paths: Vec<PathBuf>,
+}
+
+impl LoadedKubeconfig {
+    pub fn describe(&self) -> String {
+        self.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    pub fn context_names(&self) -> Vec<String> {
+        self.config
+            .contexts
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    fn known(&self) -> String {
+        let names = self.context_names();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// The context to use: the one asked for, else the current one.
+    pub fn choose_context(&self, wanted: Option<&str>) -> Result<String, Error> {
+        let name = match wanted {
+            Some(name) => name.to_string(),
+            None => match self
+                .config
+                .current_context
+                .as_deref()
+                .filter(|c| !c.is_empty())
+            {
+                Some(current) => current.to_string(),
+                None => {
+                    return Err(Error::NoCurrentContext {
+                        source_desc: self.describe(),
+                        known: self.known(),
+                    });
+                }
+            },
+        };
+        if !self.config.contexts.iter().any(|c| c.name == name) {
+            return Err(Error::UnknownContext {
+                name,
+                source_desc: self.describe(),
+                known: self.known(),
+            });
+        }
+        Ok(name)
+    }
+
+    /// The server URL of a context, for messages and the header.
+    pub fn server_of(&self, context: &str) -> Option<String> {
+        let cluster = self
+            .config
+            .contexts
+            .iter()
+            .find(|c| c.name == context)?
+            .context
+            .as_ref()?
+            .cluster
+            .clone();
+        self.config
+            .clusters
+            .iter()
+            .find(|c| c.name == cluster)?
+            .cluster
+            .as_ref()?
+            .server
+            .clone()
+    }
+}
+
+/// Where kubeconfig files are looked for, in order, as kubectl does.
+pub fn candidate_paths(
+    explicit: Option<&Path>,
+    env_value: Option<&std::ffi::OsStr>,
+    home: Option<&Path>,
+) -> Vec<PathBuf> {
+    if let Some(path) = explicit {
+        return vec![path.to_path_buf()];
+    }
+    if let Some(value) = env_value.filter(|v| !v.is_empty()) {
+        let paths: Vec<PathBuf> = std::env::split_paths(value)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            return paths;
+        }
+    }
+    home.map(|h| vec![h.join(".kube").join("config")])
+        .unwrap_or_default()
+}
+
+/// Read and merge the kubeconfig. With `--kubeconfig` the file must exist; files in a
+/// `KUBECONFIG` list that do not exist are skipped, as kubectl skips them.
+pub fn load(explicit: Option<&Path>) -> Result<LoadedKubeconfig, Error> {
+    let env_value = std::env::var_os("KUBECONFIG");
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    let candidates = candidate_paths(explicit, env_value.as_deref(), home.as_deref());
+    let tried = candidates
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut merged: Option<Kubeconfig> = None;
+    let mut used = Vec::new();
+    for path in &candidates {
+        if !path.exists() {
+            if explicit.is_some() {
+                return Err(Error::KubeconfigUnreadable {
+                    path: path.clone(),
+                    reason: "no such file".into(),
+                });
+            }
+            continue;
+        }
+        let config = read_one(path)?;
+        merged = Some(match merged {
+            None => config,
+            Some(m) => m.merge(config).map_err(|e| Error::KubeconfigUnreadable {
+                path: path.clone(),
+                reason: crate::sanitize::sanitize(&e.to_string()).into_owned(),
+            })?,
+        });
+        used.push(path.clone());
+    }
+    match merged {
+        Some(config) => Ok(LoadedKubeconfig {
+            config,
+            paths: used,
+        }),
+        None => Err(Error::NoKubeconfig {
+            tried: if tried.is_empty() {
+                "no home directory".into()
+            } else {
+                tried
+            },
+        }),
+    }
+}
+
+fn read_one(path: &Path) -> Result<Kubeconfig, Error> {
+    let unreadable = |reason: String| Error::KubeconfigUnreadable {
+        path: path.to_path_buf(),
+        reason: crate::sanitize::sanitize(&reason).into_owned(),
+    };
+    // kube resolves relative certificate, key and token paths against the file's directory.
+    Kubeconfig::read_from(path).map_err(|e| unreadable(first_line(&super::error::error_chain(&e))))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_CONTEXTS: &str = "apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: 'https://example.invalid:6443'}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: dev
+  context: {cluster: c, user: u}
+- name: prod
+  context: {cluster: c, user: u}
+current-context: dev
+";
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn explicit_path_wins_then_env_list_then_home() {
+        let home = Path::new("/home/x");
+        assert_eq!(
+            candidate_paths(Some(Path::new("/a")), Some("/b:/c".as_ref()), Some(home)),
+            vec![PathBuf::from("/a")]
+        );
+        assert_eq!(
+            candidate_paths(None, Some("/b::/c".as_ref()), Some(home)),
+            vec![PathBuf::from("/b"), PathBuf::from("/c")]
+        );
+        assert_eq!(
+            candidate_paths(None, Some("".as_ref()), Some(home)),
+            vec![home.join(".kube/config")]
+        );
+    }
+
+    #[test]
+    fn unknown_context_lists_the_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "config", TWO_CONTEXTS);
+        let loaded = load(Some(&path)).unwrap();
+        assert_eq!(loaded.choose_context(None).unwrap(), "dev");
+        assert_eq!(loaded.choose_context(Some("prod")).unwrap(), "prod");
+        let err = loaded
+            .choose_context(Some("staging"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"staging\" not found"), "{err}");
+        assert!(err.contains("contexts: dev, prod"), "{err}");
+        assert_eq!(
+            loaded.server_of("dev").as_deref(),
+            Some("https://example.invalid:6443")
+        );
+    }
+
+    #[test]
+    fn malformed_and_missing_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = write(dir.path(), "bad", "clusters: [unterminated");
+        let err = load(Some(&bad)).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("cannot read kubeconfig {}", bad.display())),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+        let missing = dir.path().join("nope");
+        assert!(
+            load(Some(&missing))
+                .unwrap_err()
+                .to_string()
+                .contains("no such file")
+        );
+        let empty = write(dir.path(), "empty", "");
+        let err = load(Some(&empty))
+            .unwrap()
+            .choose_context(None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("has no current-context") && err.contains("contexts: none"),
+            "{err}"
+        );
+    }
+}

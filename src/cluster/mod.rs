@@ -1,0 +1,14 @@
+//! The only module that talks to a Kubernetes API: kubeconfig resolution, connection,
+//! identity and snapshot loading. Everything else works on `model::Snapshot`.
+
+pub mod connect;
+pub mod error;
+mod fetch;
+pub mod kubeconfig;
+pub mod load;
+pub mod read_only;
+pub mod whoami;
+
+pub use connect::{ConnectOptions, Connection, connect};
+pub use error::Error;
+pub use load::{LoadOptions, Progress, load};

@@ -1,0 +1,55 @@
+//! Where a command's connection comes from: the kubeconfig, or the in-process demo
+//! simulator reached through a generated kubeconfig on the same code path.
+
+use super::CommandError;
+use crate::cli::GlobalArgs;
+use crate::cluster::{ConnectOptions, Connection, connect};
+use crate::sim::{SimHandle, SimOptions};
+
+/// A connection plus whatever must live as long as it (the demo simulator and its
+/// kubeconfig file).
+pub struct Session {
+    pub connection: Connection,
+    _demo: Option<(SimHandle, tempfile::TempDir)>,
+}
+
+/// Start the demo simulator and write its kubeconfig to a private temporary directory.
+pub async fn start_demo() -> Result<(SimHandle, tempfile::TempDir, std::path::PathBuf), CommandError>
+{
+    let sim = crate::sim::start(SimOptions::default()).await?;
+    let dir = tempfile::Builder::new()
+        .prefix("aigov-demo-")
+        .tempdir()
+        .map_err(|e| {
+            CommandError::Io(format!(
+                "cannot create a temporary directory for the demo kubeconfig: {e}"
+            ))
+        })?;
+    let path = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&path)
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok((sim, dir, path))
+}
+
+pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, CommandError> {
+    let mut options = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        timeout: global.timeout,
+        read_only: global.read_only,
+    };
+    if global.demo || force_demo {
+        let (sim, dir, path) = start_demo().await?;
+        options.kubeconfig = Some(path);
+        let connection = connect(&options).await?;
+        return Ok(Session {
+            connection,
+            _demo: Some((sim, dir)),
+        });
+    }
+    let connection = connect(&options).await?;
+    Ok(Session {
+        connection,
+        _demo: None,
+    })
+}

@@ -1,0 +1,11 @@
+//! Headless output: what the commands print, as tables or JSON.
+
+pub mod inventory;
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}

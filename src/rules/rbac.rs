@@ -1,1 +1,0 @@
-//! RBAC evaluation (being written).

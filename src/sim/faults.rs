@@ -1,0 +1,106 @@
+//! Fault injection: added latency, 500s, 429s with Retry-After, hanging requests, dropped
+//! watches and expiring continue tokens, switchable at run time by the tests.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::{Mutex, RwLock};
+use std::time::Duration;
+
+/// What to inject. The default injects nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultSettings {
+    /// Added to every API request before it is answered.
+    pub latency: Duration,
+    /// Fraction (0..=1) of API requests answered with 500.
+    pub error_rate: f64,
+    /// Fraction (0..=1) of API requests answered with 429 and `Retry-After`.
+    pub throttle_rate: f64,
+    pub retry_after_seconds: u64,
+    /// Fraction (0..=1) of API requests that never get an answer.
+    pub hang_rate: f64,
+    /// End every watch stream after this many events.
+    pub watch_drop_after: Option<usize>,
+    /// Answer every request that carries a `continue` token with 410 Gone.
+    pub expire_continue: bool,
+}
+
+/// What the fault layer decided for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    None,
+    ServerError,
+    Throttle(u64),
+    Hang,
+}
+
+pub struct Faults {
+    settings: RwLock<FaultSettings>,
+    rng: Mutex<StdRng>,
+}
+
+impl Faults {
+    pub fn new(settings: FaultSettings, seed: u64) -> Self {
+        Self {
+            settings: RwLock::new(settings),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    pub fn settings(&self) -> FaultSettings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set(&self, settings: FaultSettings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    /// Roll the dice for one request.
+    pub fn decide(&self) -> (Duration, Injected) {
+        let s = self.settings();
+        if s.error_rate <= 0.0 && s.throttle_rate <= 0.0 && s.hang_rate <= 0.0 {
+            return (s.latency, Injected::None);
+        }
+        let roll: f64 = self.rng.lock().unwrap_or_else(|e| e.into_inner()).random();
+        let injected = if roll < s.hang_rate {
+            Injected::Hang
+        } else if roll < s.hang_rate + s.error_rate {
+            Injected::ServerError
+        } else if roll < s.hang_rate + s.error_rate + s.throttle_rate {
+            Injected::Throttle(s.retry_after_seconds.max(1))
+        } else {
+            Injected::None
+        };
+        (s.latency, injected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_honoured_roughly_and_default_injects_nothing() {
+        let faults = Faults::new(FaultSettings::default(), 7);
+        assert!((0..100).all(|_| faults.decide().1 == Injected::None));
+        faults.set(FaultSettings {
+            error_rate: 0.2,
+            ..Default::default()
+        });
+        let errors = (0..10_000)
+            .filter(|_| faults.decide().1 == Injected::ServerError)
+            .count();
+        assert!(
+            (1_500..2_500).contains(&errors),
+            "{errors} errors of 10000 at a 20% rate"
+        );
+        faults.set(FaultSettings {
+            throttle_rate: 1.0,
+            retry_after_seconds: 2,
+            ..Default::default()
+        });
+        assert_eq!(faults.decide().1, Injected::Throttle(2));
+    }
+}

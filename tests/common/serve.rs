@@ -1,0 +1,53 @@
+//! `aigov sim serve` as a child process, for tests that drive real binaries against it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub struct ServedSim {
+    child: Child,
+    pub url: String,
+    pub kubeconfig: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn aigov_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_aigov"))
+}
+
+/// Start `aigov sim serve` with extra arguments and wait until it listens.
+pub fn serve(extra: &[&str]) -> ServedSim {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut child = Command::new(aigov_binary())
+        .args(["sim", "serve", "--kubeconfig-out"])
+        .arg(&kubeconfig)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("aigov sim serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").unwrap();
+    let url = first
+        .strip_prefix("listening on ")
+        .expect("prints `listening on URL`")
+        .to_string();
+    // Drain the rest in the background so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    ServedSim {
+        child,
+        url,
+        kubeconfig,
+        dir,
+    }
+}
+
+impl Drop for ServedSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
