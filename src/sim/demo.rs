@@ -566,7 +566,8 @@ mod tests {
         let alnum = |t: &str| t.len() == 34 && t.chars().all(|c| c.is_ascii_alphanumeric());
         let hf = |s: &str| s.strip_prefix("hf_").is_some_and(alnum);
         let configs = of("ConfigMap").filter(|c| hf(st(c, "/data/HF_TOKEN")));
-        assert_eq!(set(configs.map(id)), words("llm-inference/hf-hub-settings"));
+        let want = words("llm-inference/hf-hub-settings notebooks/notebook-env");
+        assert_eq!(set(configs.map(id)), want);
         let notebook_env = find("ConfigMap", "notebooks/notebook-env").unwrap();
         assert!(st(notebook_env, "/data/OPENAI_API_KEY").starts_with("sk-proj-"));
         let mut env = Set::new();
