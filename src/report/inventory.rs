@@ -166,8 +166,10 @@ pub fn to_table(inventory: &Inventory) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "TOTALS");
-    for (kind, n) in &inventory.totals {
-        let _ = writeln!(out, "{kind:<kind_width$}  {n:>6}");
+    for kind in Kind::ALL {
+        if let Some(n) = inventory.totals.get(kind.name()) {
+            let _ = writeln!(out, "{:<kind_width$}  {n:>6}", kind.name());
+        }
     }
     if !inventory.unreadable.is_empty() {
         let _ = writeln!(out);
