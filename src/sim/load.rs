@@ -137,22 +137,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// Every tagged image named anywhere in an object.
-fn images_in(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v) {
-                    ("image", Value::String(s)) => out.push(s.clone()),
-                    _ => images_in(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| images_in(i, out)),
-        _ => {}
-    }
-}
-
 /// Give running containers the digest the demo registry serves for their tag, unless the
 /// data says otherwise (a pod still running an older push).
 fn fill_image_ids(pod: &mut Value, registry: &DemoRegistry) {
@@ -233,10 +217,10 @@ pub fn load_all(
     // Namespaces first, so that nothing lands in a namespace that does not exist yet.
     ordered.sort_by_key(|(_, o)| o.get("kind").and_then(Value::as_str) != Some("Namespace"));
 
-    let mut images = Vec::new();
-    for (_, o) in &ordered {
-        images_in(o, &mut images);
-    }
+    let mut images: Vec<String> = ordered
+        .iter()
+        .flat_map(|(_, o)| crate::model::convert::images_in(o))
+        .collect();
     images.sort();
     images.dedup();
     for image in images.iter().filter_map(|i| ImageRef::parse(i).ok()) {

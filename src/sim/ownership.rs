@@ -4,6 +4,7 @@
 use super::fields::{
     FieldSet, display, from_fields_v1, leaf_paths, remove_at, to_fields_v1, value_at,
 };
+use super::objects::now;
 use super::patch::strategic_merge;
 use serde_json::{Value, json};
 
@@ -61,12 +62,6 @@ fn write_entries(object: &mut Value, entries: &[Entry]) {
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("managedFields".into(), Value::Array(list));
     }
-}
-
-fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
 
 /// Record a create, update or patch by `manager`: the fields it set or changed become its

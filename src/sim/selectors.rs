@@ -1,44 +1,39 @@
 //! Label and field selectors in their query-string form (`app=web,tier in (a,b),!canary`).
 
-use crate::model::meta::{Labels, SelectorOperator, SelectorRequirement};
+use crate::model::meta::{LabelSelector, Labels, SelectorOperator, SelectorRequirement};
 use serde_json::Value;
 
-/// A parsed `labelSelector`: every requirement must hold.
+/// A parsed `labelSelector`: every requirement must hold. `a=b` is `a in (b)` and `a!=b` is
+/// `a notin (b)`, as the API server reads them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelQuery {
-    requirements: Vec<Requirement>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Requirement {
-    Set(SelectorRequirement),
-    Equals(String, String),
-    NotEquals(String, String),
+    selector: LabelSelector,
 }
 
 impl LabelQuery {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut requirements = Vec::new();
+        let mut match_expressions = Vec::new();
         for term in split_terms(text) {
             let term = term.trim();
             if term.is_empty() {
                 continue;
             }
-            requirements.push(parse_term(term)?);
+            match_expressions.push(parse_term(term)?);
         }
-        Ok(LabelQuery { requirements })
-    }
-
-    pub fn matches(&self, labels: &Labels) -> bool {
-        self.requirements.iter().all(|r| match r {
-            Requirement::Set(s) => s.matches(labels),
-            Requirement::Equals(k, v) => labels.get(k) == Some(v),
-            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
+        Ok(LabelQuery {
+            selector: LabelSelector {
+                match_labels: Labels::new(),
+                match_expressions,
+            },
         })
     }
 
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.selector.matches(labels)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty()
+        self.selector.is_empty()
     }
 }
 
@@ -75,25 +70,27 @@ fn valid_key(key: &str) -> Result<String, String> {
     }
 }
 
-fn parse_term(term: &str) -> Result<Requirement, String> {
+fn parse_term(term: &str) -> Result<SelectorRequirement, String> {
     if let Some(key) = term.strip_prefix('!') {
-        return Ok(Requirement::Set(SelectorRequirement {
+        return Ok(SelectorRequirement {
             key: valid_key(key.trim())?,
             operator: SelectorOperator::DoesNotExist,
             values: vec![],
-        }));
+        });
     }
     if let Some((key, value)) = term.split_once("!=") {
-        return Ok(Requirement::NotEquals(
-            valid_key(key.trim())?,
-            value.trim().to_string(),
-        ));
+        return Ok(SelectorRequirement {
+            key: valid_key(key.trim())?,
+            operator: SelectorOperator::NotIn,
+            values: vec![value.trim().to_string()],
+        });
     }
     if let Some((key, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
-        return Ok(Requirement::Equals(
-            valid_key(key.trim())?,
-            value.trim().to_string(),
-        ));
+        return Ok(SelectorRequirement {
+            key: valid_key(key.trim())?,
+            operator: SelectorOperator::In,
+            values: vec![value.trim().to_string()],
+        });
     }
     for (word, operator) in [
         (" notin ", SelectorOperator::NotIn),
@@ -109,18 +106,18 @@ fn parse_term(term: &str) -> Result<Requirement, String> {
                 .split(',')
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty());
-            return Ok(Requirement::Set(SelectorRequirement {
+            return Ok(SelectorRequirement {
                 key: valid_key(key.trim())?,
                 operator,
                 values: values.collect(),
-            }));
+            });
         }
     }
-    Ok(Requirement::Set(SelectorRequirement {
+    Ok(SelectorRequirement {
         key: valid_key(term)?,
         operator: SelectorOperator::Exists,
         values: vec![],
-    }))
+    })
 }
 
 /// A parsed `fieldSelector`: `path=value` / `path!=value` terms over the object's fields.

@@ -256,16 +256,25 @@ pub fn custom_object(kind: Kind, meta: Meta, value: &serde_json::Value) -> Custo
     if let Some(spec) = value.get("spec") {
         walk_spec(spec, &mut images, &mut resource_names, 0);
     }
-    images.sort();
-    images.dedup();
-    resource_names.sort();
-    resource_names.dedup();
     CustomObject {
         kind,
         meta,
-        images,
-        resource_names,
+        images: sorted(images),
+        resource_names: sorted(resource_names),
     }
+}
+
+/// Every `image` string anywhere in an object, sorted and without repeats.
+pub fn images_in(value: &serde_json::Value) -> Vec<String> {
+    let mut images = Vec::new();
+    walk_spec(value, &mut images, &mut Vec::new(), 0);
+    sorted(images)
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
 }
 
 /// Deep enough for every operator's nesting; bounded so hostile input cannot recurse forever.
