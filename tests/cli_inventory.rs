@@ -284,6 +284,34 @@ fn a_wrong_token_is_401_with_a_next_step() {
 }
 
 #[test]
+fn a_user_refused_everything_gets_one_line_and_exit_2() {
+    let served = serve(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    // The admin token impersonating a user no binding names: every list is refused with 403.
+    let text = kubeconfig_text(
+        &served.url,
+        Some(&ca_data_of(&served)),
+        &token_of(&served, "aigov-demo-admin"),
+    )
+    .replace("    token: ", "    as: nobody@example.com\n    token: ");
+    std::fs::write(&path, text).unwrap();
+    let err = one_line_error(
+        &aigov()
+            .arg("--kubeconfig")
+            .arg(&path)
+            .arg("inventory")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        err.contains("nothing could be read") && err.contains("403 Forbidden"),
+        "{err}"
+    );
+    assert!(err.contains("nobody@example.com"), "{err}");
+}
+
+#[test]
 fn secret_values_and_kubeconfig_tokens_never_appear_in_output_or_logs() {
     let served = serve(&[]);
     let token = token_of(&served, "aigov-demo-admin");

@@ -28,6 +28,7 @@ pub async fn run(
         }
     });
     let snapshot = load(&session.connection, &LoadOptions::default(), progress).await;
+    refuse_if_nothing_was_read(&snapshot)?;
     let inventory = inventory::build(&snapshot);
     let text = match format {
         Format::Table => inventory::to_table(&inventory),
@@ -39,4 +40,25 @@ pub async fn run(
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     Ok(())
+}
+
+/// A connection that could read no kind at all (every list refused or failing) is an error to
+/// fix, not an inventory of unknowns.
+fn refuse_if_nothing_was_read(snapshot: &crate::model::Snapshot) -> Result<(), CommandError> {
+    use crate::model::Coverage;
+    let mut reasons = snapshot.coverage.values().filter_map(|c| match c {
+        Coverage::Unknown { reason } => Some(reason.as_str()),
+        _ => None,
+    });
+    let readable = snapshot
+        .coverage
+        .values()
+        .any(|c| !matches!(c, Coverage::Unknown { .. } | Coverage::NotServed));
+    match reasons.next() {
+        Some(first) if !readable => Err(CommandError::Usage(format!(
+            "nothing could be read through context {:?}: {first}",
+            snapshot.origin.context
+        ))),
+        _ => Ok(()),
+    }
 }
