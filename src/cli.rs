@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and their validation into settings.
 
-use crate::report::Format;
+use crate::report::{AuditFormat, Format};
+use crate::rules::Severity;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,11 +53,120 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Evaluate every rule and report the findings (exit 1 if any is at or above --fail-on)
+    Audit(AuditArgs),
+    /// Which subjects may do VERB on RESOURCE, and the bindings that grant it
+    WhoCan(WhoCanArgs),
+    /// Whether a user (and groups) may do VERB on RESOURCE: exit 0 for yes, 1 for no
+    CanI(CanIArgs),
+    /// Who can reach the data of a volume, and by which path
+    Reach(ReachArgs),
+    /// Evaluate the rules over manifest files or directories, without a cluster
+    Check(CheckArgs),
+    /// The configuration drift baseline
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+    /// The rule catalog
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
     /// The built-in Kubernetes API simulator
     Sim {
         #[command(subcommand)]
         command: SimCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum RulesFormat {
+    #[default]
+    Table,
+    Markdown,
+}
+
+/// Which findings to show and when to fail.
+#[derive(Debug, Clone, Args)]
+pub struct FindingFilter {
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Leave out findings below this severity
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Info)]
+    pub min_severity: Severity,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::High)]
+    pub fail_on: Severity,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub filter: FindingFilter,
+    /// Only findings in these namespaces (repeatable); cluster-wide findings are kept
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WhoCanArgs {
+    pub verb: String,
+    /// RESOURCE or RESOURCE/SUBRESOURCE, optionally with a group: deployments.apps, pods/exec
+    pub resource: String,
+    /// The namespace of the request; without it, cluster-wide grants only
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
+    /// The name of the object (for rules with resourceNames)
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CanIArgs {
+    pub verb: String,
+    /// RESOURCE or RESOURCE/SUBRESOURCE, optionally with a group: deployments.apps, pods/exec
+    pub resource: String,
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The user to ask for (system:serviceaccount:NS:NAME for a service account)
+    #[arg(long = "as", value_name = "USER")]
+    pub as_user: String,
+    /// A group of the user (repeatable); system:authenticated is always added
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub as_groups: Vec<String>,
+    /// Print the binding, role and rule that grant it
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReachArgs {
+    /// The volume: pvc/NAME
+    pub target: String,
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Manifest files or directories (YAML or JSON, multi-document, `kind: List`)
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub filter: FindingFilter,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Record the current ConfigMap hashes and Secret versions as the approved baseline
+    Save,
 }
 
 #[derive(Debug, Subcommand)]

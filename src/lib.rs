@@ -1,8 +1,10 @@
 //! aigov: a terminal console for governing Kubernetes clusters that run AI workloads.
 
+pub mod baseline;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod config;
 pub mod model;
 pub mod report;
 pub mod rules;

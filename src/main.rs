@@ -1,7 +1,7 @@
 //! The aigov binary: parse the command line, set up logging and the panic hook, dispatch.
 
-use aigov::cli::{Cli, Command, SimCommand};
-use aigov::commands::{self, CommandError};
+use aigov::cli::{BaselineCommand, Cli, Command, SimCommand};
+use aigov::commands::{self, CommandError, Outcome};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -41,18 +41,28 @@ fn init_logging() {
         .try_init();
 }
 
-async fn run(cli: Cli) -> Result<(), CommandError> {
+async fn run(cli: Cli) -> Result<Outcome, CommandError> {
+    let global = &cli.global;
     match &cli.command {
-        None | Some(Command::Demo) => {
-            let demo = matches!(cli.command, Some(Command::Demo));
-            commands::inventory::run(&cli.global, Default::default(), demo).await
-        }
+        None => commands::inventory::run(global, Default::default(), false).await,
+        Some(Command::Demo) => commands::inventory::run(global, Default::default(), true).await,
         Some(Command::Inventory { format }) => {
-            commands::inventory::run(&cli.global, *format, false).await
+            commands::inventory::run(global, *format, false).await
         }
+        Some(Command::Audit(args)) => commands::audit::run(global, args).await,
+        Some(Command::WhoCan(args)) => commands::who_can::run(global, args).await,
+        Some(Command::CanI(args)) => commands::can_i::run(global, args).await,
+        Some(Command::Reach(args)) => commands::reach::run(global, args).await,
+        Some(Command::Check(args)) => commands::check::run(args),
+        Some(Command::Baseline {
+            command: BaselineCommand::Save,
+        }) => commands::baseline::save(global).await,
+        Some(Command::Rules { format }) => Ok(commands::rules::run(*format)),
         Some(Command::Sim {
             command: SimCommand::Serve(args),
-        }) => commands::sim::serve(&cli.global, args).await,
+        }) => commands::sim::serve(global, args)
+            .await
+            .map(|()| Outcome::Yes),
     }
 }
 
@@ -71,7 +81,8 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Yes) => ExitCode::SUCCESS,
+        Ok(Outcome::No) => ExitCode::from(1),
         Err(e) => {
             eprintln!("aigov: {}", aigov::sanitize::sanitize(&e.to_string()));
             ExitCode::from(EXIT_ERROR)

@@ -9,3 +9,13 @@ pub enum Format {
     Table,
     Json,
 }
+
+/// How finding reports are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuditFormat {
+    #[default]
+    Table,
+    Json,
+    Markdown,
+    Sarif,
+}

@@ -1,3 +1,62 @@
-//! Pure analysis rules: functions from a snapshot to findings, with no I/O.
+//! Pure analysis rules: functions from a snapshot to findings, with no I/O and no async.
+//!
+//! `evaluate` builds a [`View`] once (workload units, look-ups, the RBAC index and the AI
+//! namespace classification) and runs every area's rules over it.
 
+pub mod admission;
+pub mod catalog;
+pub mod classify;
+pub mod config;
+pub mod finding;
+pub mod images;
+pub mod namespaces;
+pub mod permissions;
 pub mod rbac;
+pub mod reach;
+pub mod settings;
+pub mod view;
+
+pub use classify::NamespaceClass;
+pub use finding::{Area, Finding, ObjectRef, Severity};
+pub use settings::RulesConfig;
+pub use view::View;
+
+use crate::model::Snapshot;
+
+/// What the rules read besides the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs<'a> {
+    pub settings: RulesConfig,
+    /// The approved configuration baseline, when one was saved for this context.
+    pub baseline: Option<&'a config::Baseline>,
+    /// Facts gathered from registries before evaluation (empty until look-ups run).
+    pub registry: images::RegistryFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Most severe first, then by key.
+    pub findings: Vec<Finding>,
+    pub namespaces: Vec<NamespaceClass>,
+}
+
+pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
+    let view = View::new(snapshot, &inputs.settings);
+    let mut findings = Vec::new();
+    namespaces::evaluate(&view, &mut findings);
+    permissions::evaluate(&view, &mut findings);
+    reach::evaluate(&view, &mut findings);
+    images::evaluate(&view, &inputs.registry, &mut findings);
+    config::evaluate(&view, inputs.baseline, &mut findings);
+    admission::evaluate(&view, &mut findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.key().cmp(&b.key()))
+    });
+    findings.dedup_by(|a, b| a.key() == b.key());
+    Evaluation {
+        findings,
+        namespaces: view.namespaces.into_values().collect(),
+    }
+}
