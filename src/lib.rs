@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod manifest;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -21,33 +21,60 @@ pub enum ImageRefError {
     Invalid(String, &'static str),
 }
 
+fn alnum_lower(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
 fn valid_component(c: &str) -> bool {
-    // path-component := alpha-numeric (separator alpha-numeric)*; separator := [_.] | __ | [-]*
-    !c.is_empty()
-        && c.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-        && c.as_bytes()[0].is_ascii_alphanumeric()
-        && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
-        && !c.contains("..")
-        && !c.contains("___")
+    // path-component := alpha-numeric (separator alpha-numeric)*
+    // alpha-numeric  := [a-z0-9]+;  separator := [_.] | __ | [-]+
+    let bytes = c.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if !alnum_lower(*first) || !alnum_lower(*last) {
+        return false;
+    }
+    c.split(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+        .all(|separator| {
+            matches!(separator, "" | "." | "_" | "__") || separator.bytes().all(|b| b == b'-')
+        })
 }
 
 fn valid_domain(d: &str) -> bool {
-    let host = match d.rsplit_once(':') {
-        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
-        Some(_) => return false,
-        None => d,
+    // domain := host [":" port];  host := domain-name | "[" IPv6 "]"
+    // domain-name := domain-component ("." domain-component)*
+    // domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
+    let port_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = d.strip_prefix('[') {
+        let Some((ipv6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        return !ipv6.is_empty()
+            && ipv6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
+            && (after.is_empty() || after.strip_prefix(':').is_some_and(port_ok));
+    }
+    let (host, port) = match d.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (d, None),
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    !host.is_empty()
+    port.is_none_or(port_ok)
         && host.split('.').all(|label| {
-            !label.is_empty()
+            let ends_ok = |b: Option<char>| b.is_some_and(|c| c.is_ascii_alphanumeric());
+            ends_ok(label.chars().next())
+                && ends_ok(label.chars().last())
                 && label
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b':')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
+                    .all(|x| x.is_ascii_alphanumeric() || x == b'-')
         })
+}
+
+/// Docker's rule for whether the first of several name components is a registry host: it
+/// contains `.` or `:`, is `localhost`, or has an uppercase letter (repositories are lowercase).
+fn looks_like_domain(first: &str) -> bool {
+    first.contains(['.', ':'])
+        || first == "localhost"
+        || first.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 fn valid_tag(t: &str) -> bool {
@@ -62,10 +89,10 @@ fn valid_digest(d: &str) -> bool {
     let Some((algorithm, hex)) = d.split_once(':') else {
         return false;
     };
-    let algorithm_ok = !algorithm.is_empty()
-        && algorithm
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b));
+    // algorithm := component (separator component)*; component := [a-z0-9]+; separator := [+._-]
+    let algorithm_ok = algorithm
+        .split(['+', '.', '_', '-'])
+        .all(|c| !c.is_empty() && c.bytes().all(alnum_lower));
     let hex_ok = match algorithm {
         "sha256" => {
             hex.len() == 64
@@ -123,9 +150,7 @@ impl ImageRef {
             return Err(invalid("missing repository"));
         }
         let (registry, path) = match name.split_once('/') {
-            Some((first, path))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
+            Some((first, path)) if looks_like_domain(first) => {
                 if !valid_domain(first) {
                     return Err(invalid("bad registry host"));
                 }
@@ -236,7 +261,8 @@ mod tests {
     fn rejects_malformed_references() {
         for bad in [
             "",
-            "UPPER/case",
+            "upper/Case",
+            "UPPER",
             "a@sha256:short",
             "a:bad tag",
             "a:-x",
@@ -248,6 +274,38 @@ mod tests {
         ] {
             assert!(ImageRef::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn grammar_edge_cases_follow_docker() {
+        // An uppercase first component is a registry host for Docker (repositories are
+        // lowercase); an IPv6 host needs brackets and may omit the port.
+        let r = ImageRef::parse("MyRegistry/ml/train:1").unwrap();
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("MyRegistry", "ml/train")
+        );
+        let r = ImageRef::parse("[::1]/a").unwrap();
+        assert_eq!(r.registry, "[::1]");
+        assert_eq!(
+            ImageRef::parse("[::1]:5000/a:t").unwrap().registry,
+            "[::1]:5000"
+        );
+        for bad in [
+            "a.-b/c", // separators must sit between alphanumerics
+            "a/b.-c",
+            "a/b_-c",
+            "a/b._c",
+            "a:b.com:5000/x", // ':' only before the port
+            "[zz]/x",
+            "-a.io/x",
+            &format!("a@sha256+:{}", "0".repeat(64)),
+            &format!("a@x__y:{}", "0".repeat(32)),
+        ] {
+            assert!(ImageRef::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(ImageRef::parse(&format!("a@multihash+base58:{}", "A".repeat(32))).is_ok());
+        assert!(ImageRef::parse("a/b__c--d").is_ok());
     }
 
     #[test]

@@ -348,6 +348,16 @@ impl Kind {
         })
     }
 
+    /// The kind an object's `apiVersion` and `kind` name. The version is not compared, so
+    /// manifests written against an older version of a group are still recognised.
+    pub fn from_api(api_version: &str, kind: &str) -> Option<Kind> {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        Kind::ALL.into_iter().find(|k| {
+            let api = k.api();
+            api.kind == kind && api.group == group
+        })
+    }
+
     pub fn name(self) -> &'static str {
         self.api().kind
     }
@@ -383,6 +393,21 @@ mod tests {
             Some(Kind::ClusterRoleBinding)
         );
         assert_eq!(Kind::from_name("widgets"), None);
+    }
+
+    #[test]
+    fn from_api_matches_group_and_kind_whatever_the_version() {
+        assert_eq!(
+            Kind::from_api("apps/v1", "Deployment"),
+            Some(Kind::Deployment)
+        );
+        assert_eq!(
+            Kind::from_api("batch/v1beta1", "CronJob"),
+            Some(Kind::CronJob)
+        );
+        assert_eq!(Kind::from_api("v1", "Pod"), Some(Kind::Pod));
+        assert_eq!(Kind::from_api("extensions/v1beta1", "Deployment"), None);
+        assert_eq!(Kind::from_api("v1", "Deployment"), None);
     }
 
     #[test]

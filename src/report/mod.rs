@@ -1,6 +1,9 @@
 //! Headless output: what the commands print, as tables or JSON.
 
+pub mod access;
+pub mod findings;
 pub mod inventory;
+pub mod reach;
 
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

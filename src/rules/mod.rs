@@ -14,6 +14,8 @@ pub mod permissions;
 pub mod rbac;
 pub mod reach;
 pub mod settings;
+#[cfg(test)]
+pub mod testing;
 pub mod view;
 
 pub use classify::NamespaceClass;

@@ -64,6 +64,14 @@ impl Default for AiSettings {
                 "ollama",
                 "sglang",
                 "nemo",
+                "feast",
+                "mlflow",
+                "kserve",
+                "seldon",
+                "bentoml",
+                "torchserve",
+                "onnxruntime",
+                "deepspeed",
             ]
             .map(String::from)
             .to_vec(),

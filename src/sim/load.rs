@@ -29,8 +29,9 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("fixture {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    /// A malformed document: `file:line: message`.
+    #[error("fixture {0}")]
+    Parse(String),
     #[error("{origin}: {kind} {name:?} ({api_version}): {message}")]
     Object {
         origin: String,
@@ -82,59 +83,30 @@ fn bootstrap() -> Vec<Value> {
 }
 
 fn fixture_objects(dir: &Path) -> Result<Vec<(String, Value)>, LoadError> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files)?;
-    files.sort();
+    use crate::manifest::{manifest_files, read_text};
+    let files = manifest_files(dir).map_err(|source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut objects = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
             path: path.clone(),
             source,
         })?;
-        let docs: Vec<Value> =
-            serde_saphyr::from_multiple(&text).map_err(|e| LoadError::Parse {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        for doc in docs.into_iter().filter(|d| !d.is_null()) {
-            let origin = path.display().to_string();
-            if doc
-                .get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.ends_with("List"))
-                && let Some(items) = doc.get("items").and_then(Value::as_array)
-            {
-                objects.extend(items.iter().cloned().map(|i| (origin.clone(), i)));
-            } else {
-                objects.push((origin, doc));
-            }
+        let (mut documents, mut problems) = (Vec::new(), Vec::new());
+        read_text(&path, &text, &mut documents, &mut problems);
+        if let Some(problem) = problems.first() {
+            return Err(LoadError::Parse(problem.to_string()));
         }
+        let origin = path.display().to_string();
+        objects.extend(
+            documents
+                .into_iter()
+                .map(|d| (format!("{origin}:{}", d.line), d.value)),
+        );
     }
     Ok(objects)
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries {
-        let path = entry
-            .map_err(|source| LoadError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?
-            .path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Give running containers the digest the demo registry serves for their tag, unless the
