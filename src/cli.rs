@@ -46,7 +46,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open aigov on the built-in demo AI platform (prints the demo inventory until the console lands)
+    /// Open aigov on the built-in demo AI platform (prints the demo's audit until the console lands)
     Demo,
     /// Counts per kind and namespace, who the connection is, and what could not be read
     Inventory {
@@ -117,6 +117,9 @@ pub struct WhoCanArgs {
     /// The namespace of the request; without it, cluster-wide grants only
     #[arg(short = 'n', long = "namespace")]
     pub namespace: Option<String>,
+    /// Ask cluster-wide (what ClusterRoleBindings grant), as kubectl's -A
+    #[arg(short = 'A', long = "all-namespaces", conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     /// The name of the object (for rules with resourceNames)
     #[arg(long)]
     pub name: Option<String>,
@@ -129,8 +132,12 @@ pub struct CanIArgs {
     pub verb: String,
     /// RESOURCE or RESOURCE/SUBRESOURCE, optionally with a group: deployments.apps, pods/exec
     pub resource: String,
+    /// The namespace of the request (default: the context's namespace)
     #[arg(short = 'n', long = "namespace")]
     pub namespace: Option<String>,
+    /// Ask cluster-wide, in every namespace at once, as kubectl's -A
+    #[arg(short = 'A', long = "all-namespaces", conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     #[arg(long)]
     pub name: Option<String>,
     /// The user to ask for (system:serviceaccount:NS:NAME for a service account)

@@ -45,7 +45,7 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
     let global = &cli.global;
     match &cli.command {
         None => commands::inventory::run(global, Default::default(), false).await,
-        Some(Command::Demo) => commands::inventory::run(global, Default::default(), true).await,
+        Some(Command::Demo) => commands::audit::demo(global).await,
         Some(Command::Inventory { format }) => {
             commands::inventory::run(global, *format, false).await
         }

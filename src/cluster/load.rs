@@ -245,7 +245,14 @@ pub async fn load(
             async move { load_kind(connection, kind, namespaces, options, progress).await }
         })
         .buffer_unordered(options.concurrency.max(1));
+    // Kinds finish in any order; absorbing them in kind order keeps the snapshot, and so
+    // every report built from it, the same from one run to the next.
+    let mut finished = Vec::new();
     while let Some(result) = results.next().await {
+        finished.push(result);
+    }
+    finished.sort_by_key(|r| r.kind);
+    for result in finished {
         absorb(&mut snapshot, result);
     }
     snapshot.origin.loaded_at = jiff::Timestamp::now()

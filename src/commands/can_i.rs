@@ -58,6 +58,7 @@ pub async fn run(global: &GlobalArgs, args: &CanIArgs) -> Result<Outcome, Comman
     // As kubectl does, a namespaced (or unknown) resource without -n is asked about in the
     // context's namespace.
     if args.namespace.is_none()
+        && !args.all_namespaces
         && target.namespaced != Some(false)
         && let Request::Resource { namespace, .. } = &mut target.request
     {

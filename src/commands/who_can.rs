@@ -349,6 +349,7 @@ pub async fn run(global: &GlobalArgs, args: &WhoCanArgs) -> Result<Outcome, Comm
         args.name.as_deref(),
     )?;
     if args.namespace.is_none()
+        && !args.all_namespaces
         && target.namespaced != Some(false)
         && !matches!(target.request, Request::NonResource { .. })
     {

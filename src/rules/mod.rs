@@ -51,12 +51,11 @@ pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
     images::evaluate(&view, &inputs.registry, &mut findings);
     config::evaluate(&view, inputs.baseline, &mut findings);
     admission::evaluate(&view, &mut findings);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.key().cmp(&b.key()))
-    });
-    findings.dedup_by(|a, b| a.key() == b.key());
+    // Keys are built once per finding, not once per comparison.
+    let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (f.key(), f)).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| b.severity.cmp(&a.severity).then_with(|| ka.cmp(kb)));
+    keyed.dedup_by(|(ka, _), (kb, _)| ka == kb);
+    let findings = keyed.into_iter().map(|(_, f)| f).collect();
     Evaluation {
         findings,
         namespaces: view.namespaces.into_values().collect(),

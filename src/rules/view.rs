@@ -6,9 +6,10 @@ use super::classify::{NamespaceClass, classify_namespaces};
 use super::rbac::RbacIndex;
 use super::settings::RulesConfig;
 use crate::model::objects::*;
-use crate::model::workloads::{Pod, PodSpec, Workload, WorkloadKind};
+use crate::model::workloads::{Pod, PodSpec, WorkloadKind};
 use crate::model::{Kind, Labels, Snapshot};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 
 /// Why a unit counts as an AI workload.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -88,6 +89,8 @@ pub struct View<'a> {
     pub snapshot: &'a Snapshot,
     pub settings: &'a RulesConfig,
     pub units: Vec<Unit<'a>>,
+    /// Indexes into `units`, by namespace.
+    units_by_namespace: HashMap<&'a str, Vec<usize>>,
     /// Every namespace with its AI classification, by name.
     pub namespaces: BTreeMap<String, NamespaceClass>,
     pub rbac: RbacIndex,
@@ -101,26 +104,19 @@ fn workload_name(kind: WorkloadKind) -> &'static str {
     kind.name()
 }
 
-fn pod_signals(settings: &RulesConfig, spec: &PodSpec) -> AiSignals {
-    let mut signals = AiSignals::default();
-    for c in spec.all_containers() {
-        for resource in c.resources.keys() {
-            if settings.ai.is_accelerator(resource) && !signals.accelerators.contains(resource) {
-                signals.accelerators.push(resource.clone());
-            }
-        }
-        if settings.ai.ai_image_keyword(&c.image).is_some() && !signals.images.contains(&c.image) {
-            signals.images.push(c.image.clone());
-        }
-    }
-    signals
-}
-
 impl<'a> View<'a> {
     pub fn new(snapshot: &'a Snapshot, settings: &'a RulesConfig) -> Self {
         let units = build_units(snapshot, settings);
         let namespaces = classify_namespaces(snapshot, settings, &units);
+        let mut units_by_namespace: HashMap<&'a str, Vec<usize>> = HashMap::default();
+        for (i, unit) in units.iter().enumerate() {
+            units_by_namespace
+                .entry(unit.namespace)
+                .or_default()
+                .push(i);
+        }
         View {
+            units_by_namespace,
             snapshot,
             settings,
             namespaces,
@@ -191,8 +187,12 @@ impl<'a> View<'a> {
         kinds.iter().copied().find(|k| !self.known(*k, namespace))
     }
 
-    pub fn units_in<'s>(&'s self, namespace: &'s str) -> impl Iterator<Item = &'s Unit<'a>> + 's {
-        self.units.iter().filter(move |u| u.namespace == namespace)
+    pub fn units_in<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s Unit<'a>> + 's {
+        self.units_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.units[*i])
     }
 }
 
@@ -201,8 +201,10 @@ impl<'a> View<'a> {
 /// Job -> CronJob.
 fn build_units<'a>(snapshot: &'a Snapshot, settings: &RulesConfig) -> Vec<Unit<'a>> {
     let workloads = &snapshot.workloads;
-    let mut by_uid: HashMap<&str, usize> = HashMap::new();
-    let mut by_name: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut by_uid: HashMap<&str, usize> = HashMap::default();
+    by_uid.reserve(workloads.len());
+    let mut by_name: HashMap<(&str, &str, &str), usize> = HashMap::default();
+    by_name.reserve(workloads.len());
     for (i, w) in workloads.iter().enumerate() {
         if !w.meta.uid.is_empty() {
             by_uid.insert(w.meta.uid.as_str(), i);
@@ -230,40 +232,50 @@ fn build_units<'a>(snapshot: &'a Snapshot, settings: &RulesConfig) -> Vec<Unit<'
             .copied()
     };
     // The top of each workload's ownership chain, bounded against cycles in hostile data.
-    let top_of = |start: usize| -> usize {
-        let mut current = start;
-        for _ in 0..8 {
-            match owner_of(&workloads[current].meta) {
-                Some(next) if next != current => current = next,
-                _ => break,
+    let tops: Vec<usize> = (0..workloads.len())
+        .map(|start| {
+            let mut current = start;
+            for _ in 0..8 {
+                match owner_of(&workloads[current].meta) {
+                    Some(next) if next != current => current = next,
+                    _ => break,
+                }
             }
-        }
-        current
-    };
+            current
+        })
+        .collect();
     let custom_owner = |meta: &crate::model::Meta| -> Option<String> {
         meta.owners
             .iter()
             .find(|o| settings.ai.custom_kinds.iter().any(|k| k == &o.kind))
             .map(|o| format!("{}/{}", o.kind, o.name))
     };
+    let mut signals = SignalCache::new(settings);
     let mut units: Vec<Unit<'a>> = Vec::new();
-    let mut unit_of_workload: HashMap<usize, usize> = HashMap::new();
+    let mut unit_of_workload: Vec<Option<usize>> = vec![None; workloads.len()];
     for (i, w) in workloads.iter().enumerate() {
-        if top_of(i) != i {
+        if tops[i] != i {
             continue;
         }
-        unit_of_workload.insert(i, units.len());
-        units.push(unit_for_workload(w, i, settings, custom_owner(&w.meta)));
+        unit_of_workload[i] = Some(units.len());
+        let mut ai = signals.of(&w.template);
+        ai.custom_resource = custom_owner(&w.meta);
+        units.push(Unit {
+            kind: workload_name(w.kind),
+            namespace: &w.meta.namespace,
+            name: &w.meta.name,
+            labels: &w.template_labels,
+            spec: &w.template,
+            pods: Vec::new(),
+            ai,
+            workload: Some(i),
+        });
     }
     for pod in &snapshot.pods {
-        match pod.meta.controller().and(owner_of(&pod.meta)) {
-            Some(owner) => {
-                if let Some(u) = unit_of_workload.get(&top_of(owner)) {
-                    units[*u].pods.push(pod);
-                }
-            }
+        match owner_of(&pod.meta).and_then(|owner| unit_of_workload[tops[owner]]) {
+            Some(unit) => units[unit].pods.push(pod),
             None => {
-                let mut ai = pod_signals(settings, &pod.spec);
+                let mut ai = signals.of(&pod.spec);
                 ai.custom_resource = custom_owner(&pod.meta);
                 units.push(Unit {
                     kind: "Pod",
@@ -281,22 +293,43 @@ fn build_units<'a>(snapshot: &'a Snapshot, settings: &RulesConfig) -> Vec<Unit<'
     units
 }
 
-fn unit_for_workload<'a>(
-    w: &'a Workload,
-    index: usize,
-    settings: &RulesConfig,
-    owner: Option<String>,
-) -> Unit<'a> {
-    let mut ai = pod_signals(settings, &w.template);
-    ai.custom_resource = owner;
-    Unit {
-        kind: workload_name(w.kind),
-        namespace: &w.meta.namespace,
-        name: &w.meta.name,
-        labels: &w.template_labels,
-        spec: &w.template,
-        pods: Vec::new(),
-        ai,
-        workload: Some(index),
+/// AI signals of pod specs, with the image classification cached: a large cluster runs
+/// many copies of few images.
+struct SignalCache<'s> {
+    settings: &'s RulesConfig,
+    ai_images: HashMap<String, bool>,
+}
+
+impl<'s> SignalCache<'s> {
+    fn new(settings: &'s RulesConfig) -> Self {
+        Self {
+            settings,
+            ai_images: HashMap::default(),
+        }
+    }
+
+    fn of(&mut self, spec: &PodSpec) -> AiSignals {
+        let mut signals = AiSignals::default();
+        for c in spec.all_containers() {
+            for resource in c.resources.keys() {
+                if self.settings.ai.is_accelerator(resource)
+                    && !signals.accelerators.contains(resource)
+                {
+                    signals.accelerators.push(resource.clone());
+                }
+            }
+            let is_ai = match self.ai_images.get(&c.image) {
+                Some(known) => *known,
+                None => {
+                    let known = self.settings.ai.ai_image_keyword(&c.image).is_some();
+                    self.ai_images.insert(c.image.clone(), known);
+                    known
+                }
+            };
+            if is_ai && !signals.images.contains(&c.image) {
+                signals.images.push(c.image.clone());
+            }
+        }
+        signals
     }
 }
