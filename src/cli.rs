@@ -16,6 +16,9 @@ use std::time::Duration;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Start the console in the guided read-only audit
+    #[arg(long)]
+    pub guided: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -46,7 +49,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open aigov on the built-in demo AI platform (prints the demo's audit until the console lands)
+    /// Open the console on the built-in demo AI platform (prints its audit when not on a terminal)
     Demo,
     /// Counts per kind and namespace, who the connection is, and what could not be read
     Inventory {

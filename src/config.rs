@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub struct Config {
     pub rules: RulesConfig,
     pub theme: Option<String>,
+    /// Key overrides for the console: action name to a key or a list of keys.
+    pub keys: toml::Table,
     /// Problems found in the file, one line each.
     pub warnings: Vec<String>,
 }
@@ -84,7 +86,12 @@ pub fn parse(text: &str, origin: &str) -> Config {
                     .warnings
                     .push(format!("{origin}: theme must be a string")),
             },
-            "keys" => {}
+            "keys" => match value {
+                toml::Value::Table(keys) => config.keys = keys,
+                _ => config
+                    .warnings
+                    .push(format!("{origin}: [keys] must be a table")),
+            },
             other => config
                 .warnings
                 .push(format!("{origin}: unknown setting {other:?} ignored")),

@@ -11,3 +11,4 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod sim;
+pub mod tui;

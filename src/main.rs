@@ -44,8 +44,8 @@ fn init_logging() {
 async fn run(cli: Cli) -> Result<Outcome, CommandError> {
     let global = &cli.global;
     match &cli.command {
-        None => commands::inventory::run(global, Default::default(), false).await,
-        Some(Command::Demo) => commands::audit::demo(global).await,
+        None => console(global, cli.guided, false).await,
+        Some(Command::Demo) => console(global, cli.guided, true).await,
         Some(Command::Inventory { format }) => {
             commands::inventory::run(global, *format, false).await
         }
@@ -64,6 +64,31 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
             .await
             .map(|()| Outcome::Yes),
     }
+}
+
+/// The console on a terminal; on a pipe or in CI, where no console can run, the audit.
+async fn console(
+    global: &aigov::cli::GlobalArgs,
+    guided: bool,
+    demo: bool,
+) -> Result<Outcome, CommandError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        if demo {
+            return commands::audit::demo(global).await;
+        }
+        return Err(CommandError::Usage(
+            "the console needs a terminal; for scripts use `aigov audit`, `aigov inventory` and the other commands".into(),
+        ));
+    }
+    let options = aigov::tui::app::Options {
+        read_only: global.read_only || guided,
+        guided,
+        demo,
+    };
+    aigov::tui::run(global, options)
+        .await
+        .map(|()| Outcome::Yes)
 }
 
 fn main() -> ExitCode {

@@ -43,14 +43,18 @@ pub struct Evaluation {
 }
 
 pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
-    let view = View::new(snapshot, &inputs.settings);
+    evaluate_view(&View::new(snapshot, &inputs.settings), inputs)
+}
+
+/// Evaluate over a view already built (the console builds one for its own views too).
+pub fn evaluate_view(view: &View<'_>, inputs: &Inputs<'_>) -> Evaluation {
     let mut findings = Vec::new();
-    namespaces::evaluate(&view, &mut findings);
-    permissions::evaluate(&view, &mut findings);
-    reach::evaluate(&view, &mut findings);
-    images::evaluate(&view, &inputs.registry, &mut findings);
-    config::evaluate(&view, inputs.baseline, &mut findings);
-    admission::evaluate(&view, &mut findings);
+    namespaces::evaluate(view, &mut findings);
+    permissions::evaluate(view, &mut findings);
+    reach::evaluate(view, &mut findings);
+    images::evaluate(view, &inputs.registry, &mut findings);
+    config::evaluate(view, inputs.baseline, &mut findings);
+    admission::evaluate(view, &mut findings);
     // Keys are built once per finding, not once per comparison.
     let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (f.key(), f)).collect();
     keyed.sort_by(|(ka, a), (kb, b)| b.severity.cmp(&a.severity).then_with(|| ka.cmp(kb)));
@@ -58,6 +62,6 @@ pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
     let findings = keyed.into_iter().map(|(_, f)| f).collect();
     Evaluation {
         findings,
-        namespaces: view.namespaces.into_values().collect(),
+        namespaces: view.namespaces.values().cloned().collect(),
     }
 }

@@ -1,0 +1,93 @@
+//! Actions: everything that can change the app. Terminal input and the results of background
+//! work both arrive as actions; `update` turns them into state changes and effects.
+
+use super::app::ConnectionInfo;
+use super::data::Derived;
+use crate::cluster::Progress;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
+
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// A clock tick, with the wall time as HH:MM:SS.
+    Tick(String),
+    /// SIGTERM or similar: leave cleanly.
+    Quit,
+    Connected {
+        generation: u64,
+        info: ConnectionInfo,
+    },
+    ConnectFailed {
+        generation: u64,
+        error: String,
+    },
+    Progress {
+        generation: u64,
+        progress: Progress,
+    },
+    /// A new evaluation with every view's rows (after a load or live changes).
+    Derived {
+        generation: u64,
+        data: Box<Derived>,
+    },
+    LoadFailed {
+        generation: u64,
+        error: String,
+    },
+    /// The live connection failed: the data is stale until it recovers.
+    Disconnected {
+        generation: u64,
+        error: String,
+    },
+    Reconnected {
+        generation: u64,
+    },
+    GuidedReportWritten(Result<Vec<PathBuf>, String>),
+}
+
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Key(k) => write!(f, "Key({k:?})"),
+            Action::Mouse(m) => write!(f, "Mouse({m:?})"),
+            Action::Resize(w, h) => write!(f, "Resize({w}, {h})"),
+            Action::Tick(t) => write!(f, "Tick({t})"),
+            Action::Quit => write!(f, "Quit"),
+            Action::Connected { generation, info } => {
+                write!(f, "Connected({generation}, {})", info.context)
+            }
+            Action::ConnectFailed { generation, error } => {
+                write!(f, "ConnectFailed({generation}, {error})")
+            }
+            Action::Progress {
+                generation,
+                progress,
+            } => write!(f, "Progress({generation}, {:?})", progress.kind),
+            Action::Derived { generation, .. } => write!(f, "Derived({generation})"),
+            Action::LoadFailed { generation, error } => {
+                write!(f, "LoadFailed({generation}, {error})")
+            }
+            Action::Disconnected { generation, error } => {
+                write!(f, "Disconnected({generation}, {error})")
+            }
+            Action::Reconnected { generation } => write!(f, "Reconnected({generation})"),
+            Action::GuidedReportWritten(r) => write!(f, "GuidedReportWritten({r:?})"),
+        }
+    }
+}
+
+/// Work `update` asks for; the effect runner performs it and reports back with actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Connect (or reconnect to another context), then load and watch.
+    Connect {
+        generation: u64,
+        context: Option<String>,
+    },
+    /// Load everything again on the current connection.
+    Reload { generation: u64 },
+    /// Write the guided audit's report (Markdown and JSON).
+    WriteGuidedReport(Box<super::guided::Report>),
+}

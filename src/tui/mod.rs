@@ -1,0 +1,151 @@
+//! The console: a full-screen ratatui UI over the findings. `App` holds all state and only
+//! `update` changes it; keys become named actions through the keymap; background work runs
+//! in the effect runner and reports back as actions.
+
+pub mod action;
+pub mod app;
+pub mod data;
+pub mod guided;
+pub mod input;
+pub mod keymap;
+pub mod layout;
+pub mod runner;
+pub mod table;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod view;
+pub mod views;
+
+use crate::cli::GlobalArgs;
+use crate::cluster::ConnectOptions;
+use crate::commands::CommandError;
+use action::{Action, Effect};
+use app::{App, Options};
+use futures::StreamExt;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use std::time::Duration;
+
+/// Run the console until the user quits.
+pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandError> {
+    let config = crate::config::load();
+    let (theme, theme_warnings) = theme::Theme::load(
+        global.theme.as_deref().or(config.theme.as_deref()),
+        theme::no_color_requested(),
+    );
+    let keymap = keymap::Keymap::new(&config.keys);
+    let mut warnings = config.warnings.clone();
+    warnings.extend(theme_warnings);
+    warnings.extend(keymap.warnings.clone());
+
+    let mut connect = ConnectOptions {
+        kubeconfig: global.kubeconfig.clone(),
+        context: global.context.clone(),
+        timeout: global.timeout,
+        read_only: global.read_only || options.read_only,
+    };
+    // The demo simulator and its kubeconfig live as long as the console.
+    let _demo = if options.demo || global.demo {
+        let (sim, dir, path) = crate::commands::session::start_demo().await?;
+        connect.kubeconfig = Some(path);
+        Some((sim, dir))
+    } else {
+        None
+    };
+    let baseline = crate::baseline::load_for(connect.context.as_deref().unwrap_or_default())
+        .ok()
+        .flatten();
+    let inputs = data::BuildInputs {
+        settings: config.rules.clone(),
+        baseline,
+    };
+
+    let mut guard = terminal::Guard::enter()
+        .map_err(|e| CommandError::Io(format!("cannot set up the terminal: {e}")))?;
+    let mut app = App::new(
+        Options {
+            read_only: connect.read_only,
+            ..options
+        },
+        keymap,
+        theme,
+    );
+    for w in warnings {
+        app.error(w);
+    }
+    app.now = now();
+    // The first frame is drawn before anything is asked of the cluster.
+    draw(&mut guard, &mut app)?;
+
+    let (runner, mut actions) = runner::start(runner::RunnerConfig {
+        connect: connect.clone(),
+        inputs,
+    });
+    runner.send(Effect::Connect {
+        generation: 0,
+        context: connect.context.clone(),
+    });
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    let mut terminate = signal();
+    loop {
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Action::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Action::Mouse(mouse),
+                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(CommandError::Io(format!("cannot read the terminal: {e}"))),
+                None => Action::Quit,
+            },
+            Some(action) = actions.recv() => action,
+            _ = ticker.tick() => Action::Tick(now()),
+            _ = terminate.recv() => Action::Quit,
+        };
+        for effect in update::update(&mut app, action) {
+            runner.send(effect);
+        }
+        if app.quit {
+            break;
+        }
+        draw(&mut guard, &mut app)?;
+    }
+    drop(guard);
+    Ok(())
+}
+
+fn draw(guard: &mut terminal::Guard, app: &mut App) -> Result<(), CommandError> {
+    guard
+        .terminal
+        .draw(|frame| ui::draw(frame, app))
+        .map(|_| ())
+        .map_err(|e| CommandError::Io(format!("cannot draw: {e}")))
+}
+
+fn now() -> String {
+    jiff::Zoned::now().strftime("%H:%M:%S").to_string()
+}
+
+/// SIGTERM (and SIGHUP) as a stream of one-shot notices; Ctrl-C arrives as a key in raw mode.
+fn signal() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(());
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+    rx
+}

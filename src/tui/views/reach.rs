@@ -1,0 +1,47 @@
+//! The Data reach view (being written).
+
+use super::BuildInput;
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::keymap::Binding;
+use crate::tui::table::TableModel;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Text;
+
+pub const BINDINGS: &[Binding] = &[];
+
+#[derive(Default)]
+pub struct Data;
+
+#[derive(Default)]
+pub struct State {
+    pub table: TableModel,
+}
+
+pub fn build(_input: &BuildInput) -> Data {
+    Data
+}
+
+pub fn take(_state: &mut State, _data: &mut Data) {}
+
+pub fn table(state: &mut State) -> Option<&mut TableModel> {
+    Some(&mut state.table)
+}
+
+pub fn handle(_app: &mut App, _name: &str) -> Option<Vec<Effect>> {
+    None
+}
+
+pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
+    super::placeholder(frame, area, "Data reach", "Not built yet.", &app.theme);
+}
+
+pub fn detail(_app: &App) -> Option<Text<'static>> {
+    None
+}
+
+/// Where the volume table is drawn within the body (the tree takes the right side).
+pub fn table_area(body: Rect) -> Rect {
+    body
+}
