@@ -6,31 +6,11 @@
 //! same run: one linear pass over every container, volume and binding of the snapshot, the
 //! least any rule engine must do. Run: `cargo bench --bench rules`.
 
-use aigov::model::{Coverage, Kind, Snapshot, convert};
+use aigov::model::Snapshot;
 use aigov::rules::{Inputs, RulesConfig, View, evaluate, reach};
 use criterion::Criterion;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-
-fn scale_snapshot(pods: usize) -> Snapshot {
-    let mut snapshot = Snapshot::default();
-    for object in aigov::sim::scale::generate(pods) {
-        let api_version = object["apiVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let kind_name = object["kind"].as_str().unwrap_or_default().to_string();
-        if let Some(kind) = Kind::from_api(&api_version, &kind_name)
-            && let Ok(converted) = convert::from_json(kind, object)
-        {
-            snapshot.insert(converted);
-        }
-    }
-    for kind in Kind::ALL {
-        snapshot.coverage.insert(kind, Coverage::Complete);
-    }
-    snapshot
-}
 
 /// The baseline: touch every container, volume and binding subject once.
 fn linear_pass(snapshot: &Snapshot) -> usize {
@@ -68,7 +48,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let started = Instant::now();
-    let snapshot = scale_snapshot(pods);
+    let snapshot = aigov::sim::scale::snapshot(pods);
     eprintln!(
         "snapshot: {} pods, {} workloads, {} bindings, {} PVCs (built in {:.1}s)",
         snapshot.pods.len(),

@@ -1,5 +1,5 @@
 //! The only module that talks to a Kubernetes API: kubeconfig resolution, connection,
-//! identity and snapshot loading. Everything else works on `model::Snapshot`.
+//! identity, snapshot loading and watching. Everything else works on `model::Snapshot`.
 
 pub mod connect;
 pub mod error;
@@ -7,8 +7,10 @@ mod fetch;
 pub mod kubeconfig;
 pub mod load;
 pub mod read_only;
+pub mod watch;
 pub mod whoami;
 
 pub use connect::{ConnectOptions, Connection, connect};
 pub use error::Error;
 pub use load::{LoadOptions, Progress, load};
+pub use watch::{WatchClient, WatchEvent, watch_client};

@@ -31,6 +31,36 @@ pub async fn start_demo() -> Result<(SimHandle, tempfile::TempDir, std::path::Pa
     Ok((sim, dir, path))
 }
 
+/// The console demo's drift story: a baseline of the demo as first loaded, "approved the day
+/// before", after which [`SimHandle::apply_demo_drift`] changes the cluster. The Config drift
+/// view then has something to show without the user saving a baseline first. Read through
+/// the demo's admin context, on the same code path as `aigov baseline save`.
+pub async fn demo_baseline(
+    sim: &SimHandle,
+    kubeconfig: &std::path::Path,
+    timeout: std::time::Duration,
+    settings: &crate::rules::RulesConfig,
+) -> Result<crate::rules::config::Baseline, CommandError> {
+    let options = ConnectOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        context: None,
+        timeout,
+        read_only: true,
+    };
+    let connection = connect(&options).await?;
+    let snapshot = crate::cluster::load(
+        &connection,
+        &crate::cluster::LoadOptions::default(),
+        std::sync::Arc::new(|_| {}),
+    )
+    .await;
+    let view = crate::rules::View::new(&snapshot, settings);
+    let approved = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    let baseline = crate::rules::config::Baseline::capture(&view, &approved.to_string());
+    sim.apply_demo_drift();
+    Ok(baseline)
+}
+
 pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, CommandError> {
     let mut options = ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),

@@ -7,6 +7,9 @@ use super::workloads::{Pod, Workload};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod delta;
+pub use delta::{Change, ObjectKey};
+
 /// How completely one kind was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

@@ -233,6 +233,45 @@ impl SimHandle {
             .map_or(0, |id| self.state.store.count(id))
     }
 
+    /// The demo's configuration drift: what changed "after the baseline was approved".
+    /// The vLLM server's context length was raised and eager mode switched on, the
+    /// generation settings were made hotter, and the Hugging Face token Secret was rotated
+    /// (its data is untouched: only a new resourceVersion, which is all aigov compares).
+    /// Each is an ordinary write, so watchers see it. Returns how many objects changed.
+    pub fn apply_demo_drift(&self) -> usize {
+        let edit =
+            |kind: &str, namespace: &str, name: &str, change: &dyn Fn(&mut serde_json::Value)| {
+                let Some(id) = self.state.resources.by_kind("v1", kind) else {
+                    return false;
+                };
+                self.state
+                    .store
+                    .write(id, namespace, name, false, |current| {
+                        let Some(current) = current else {
+                            return Err(());
+                        };
+                        let mut next = current.clone();
+                        change(&mut next);
+                        Ok(store::Write::Put(next))
+                    })
+                    .is_ok()
+            };
+        let changes = [
+            edit("ConfigMap", "llm-inference", "vllm-serving-config", &|o| {
+                o["data"]["VLLM_MAX_MODEL_LEN"] = "32768".into();
+                o["data"]["VLLM_ENFORCE_EAGER"] = "true".into();
+            }),
+            edit("ConfigMap", "llm-inference", "tokenizer-settings", &|o| {
+                o["data"]["generation_config.json"] = "{\"temperature\": 1.2, \"top_p\": 0.98, \"max_new_tokens\": 4096, \"repetition_penalty\": 1.0}\n".into();
+            }),
+            edit("Secret", "llm-inference", "hf-token", &|o| {
+                o["metadata"]["annotations"]["secrets.example.com/rotated-at"] =
+                    "2026-11-26T22:14:03Z".into();
+            }),
+        ];
+        changes.into_iter().filter(|changed| *changed).count()
+    }
+
     /// Re-publish an image tag in the demo registry with different bits (a moved tag).
     pub fn move_demo_tag(&self, name: &str, tag: &str, generation: u32) -> String {
         self.state.registry.publish(name, tag, generation)

@@ -169,6 +169,29 @@ fn namespace(n: usize, pods: usize, out: &mut Vec<Value>) {
     }
 }
 
+/// The synthetic cluster of [`generate`] as a loaded [`crate::model::Snapshot`] (every kind
+/// complete), without a server: for benchmarks of what comes after loading.
+pub fn snapshot(pods: usize) -> crate::model::Snapshot {
+    use crate::model::{Coverage, Kind, convert};
+    let mut snapshot = crate::model::Snapshot::default();
+    for object in generate(pods) {
+        let api_version = object["apiVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let kind_name = object["kind"].as_str().unwrap_or_default().to_string();
+        if let Some(kind) = Kind::from_api(&api_version, &kind_name)
+            && let Ok(converted) = convert::from_json(kind, object)
+        {
+            snapshot.insert(converted);
+        }
+    }
+    for kind in Kind::ALL {
+        snapshot.coverage.insert(kind, Coverage::Complete);
+    }
+    snapshot
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

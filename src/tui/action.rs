@@ -44,6 +44,11 @@ pub enum Action {
     Reconnected {
         generation: u64,
     },
+    /// Something the user should know that stops nothing (shown and kept in the history).
+    Warning {
+        generation: u64,
+        message: String,
+    },
     GuidedReportWritten(Result<Vec<PathBuf>, String>),
 }
 
@@ -73,6 +78,10 @@ impl std::fmt::Debug for Action {
                 write!(f, "Disconnected({generation}, {error})")
             }
             Action::Reconnected { generation } => write!(f, "Reconnected({generation})"),
+            Action::Warning {
+                generation,
+                message,
+            } => write!(f, "Warning({generation}, {message})"),
             Action::GuidedReportWritten(r) => write!(f, "GuidedReportWritten({r:?})"),
         }
     }

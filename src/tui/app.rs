@@ -96,6 +96,8 @@ pub struct App {
     pub ticks: u64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// The guided audit in progress (`g`), kept while it is open.
+    pub guided: Option<super::guided::State>,
 }
 
 impl App {
@@ -125,6 +127,7 @@ impl App {
             ticks: 0,
             size: (80, 24),
             quit: false,
+            guided: None,
         }
     }
 

@@ -327,6 +327,53 @@ impl Keymap {
     }
 }
 
+/// docs/keybindings.md: every declared binding per scope, generated from the declarations
+/// (a test keeps the file in step).
+pub fn reference_markdown() -> String {
+    let keymap = Keymap::default();
+    let mut out = String::from(
+        "# Key bindings\n\n\
+         Generated from the bindings each view declares (`src/tui/keymap.rs`, `src/tui/views/`); \
+         the help screen (`?`) and the hint bar are built from the same declarations. Regenerate \
+         with `AIGOV_UPDATE_DOCS=1 cargo test --lib keybindings_reference`.\n\n\
+         Override any of them in `config.toml` in the config directory, by action name:\n\n\
+         ```toml\n[keys]\nquit = \"ctrl-q\"                   # one key\n\
+         \"findings.severity\" = [\"v\", \"S\"]    # or several\n```\n\n\
+         Keys are written `a`, `G`, `enter`, `esc`, `tab`, `shift-tab`, `up`, `down`, `pgup`, `pgdn`, \
+         `home`, `end`, `f1`..`f12`, with `ctrl-`, `alt-` or `shift-` in front. An unknown action or \
+         key is reported in `:errors` and otherwise ignored. A view's own bindings win over the \
+         global ones in that view.\n",
+    );
+    for scope in all_scopes() {
+        let title = match scope {
+            Scope::Global => "Everywhere".to_string(),
+            Scope::View(view) => view.title().to_string(),
+        };
+        let bindings = declarations(scope);
+        if bindings.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n## {title}\n\n| Keys | Action | What it does |\n|---|---|---|\n"
+        ));
+        for binding in bindings {
+            let keys = keymap
+                .keys_of
+                .get(&(scope, binding.action))
+                .map(|keys| {
+                    keys.iter()
+                        .map(|k| format!("`{}`", k.display().replace('|', "\\|")))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            let help = binding.help;
+            out.push_str(&format!("| {keys} | `{}` | {help} |\n", binding.action));
+        }
+    }
+    out
+}
+
 impl Default for Keymap {
     fn default() -> Self {
         Keymap::new(&toml::Table::new())
@@ -406,6 +453,26 @@ mod tests {
                     assert!(Key::parse(k).is_ok(), "{k} in {scope:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn keybindings_reference_matches_docs() {
+        let generated = reference_markdown();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/keybindings.md");
+        if std::env::var_os("AIGOV_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == generated,
+            "docs/keybindings.md is out of date: AIGOV_UPDATE_DOCS=1 cargo test --lib keybindings_reference"
+        );
+        for view in ViewId::ALL {
+            assert!(
+                generated.contains(&format!("## {}", view.title()))
+                    || declarations(Scope::View(view)).is_empty()
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod guided;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod live;
 pub mod runner;
 pub mod table;
 pub mod terminal;
@@ -17,6 +18,9 @@ pub mod ui;
 pub mod update;
 pub mod view;
 pub mod views;
+
+#[cfg(test)]
+mod tests;
 
 use crate::cli::GlobalArgs;
 use crate::cluster::ConnectOptions;
@@ -45,28 +49,12 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
         timeout: global.timeout,
         read_only: global.read_only || options.read_only,
     };
-    // The demo simulator and its kubeconfig live as long as the console.
-    let _demo = if options.demo || global.demo {
-        let (sim, dir, path) = crate::commands::session::start_demo().await?;
-        connect.kubeconfig = Some(path);
-        Some((sim, dir))
-    } else {
-        None
-    };
-    let baseline = crate::baseline::load_for(connect.context.as_deref().unwrap_or_default())
-        .ok()
-        .flatten();
-    let inputs = data::BuildInputs {
-        settings: config.rules.clone(),
-        baseline,
-    };
-
     let mut guard = terminal::Guard::enter()
         .map_err(|e| CommandError::Io(format!("cannot set up the terminal: {e}")))?;
     let mut app = App::new(
         Options {
             read_only: connect.read_only,
-            ..options
+            ..options.clone()
         },
         keymap,
         theme,
@@ -75,12 +63,30 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
         app.error(w);
     }
     app.now = now();
-    // The first frame is drawn before anything is asked of the cluster.
+    // The first frame is drawn before anything else happens: before the demo cluster starts
+    // and before anything is asked of a real one.
     draw(&mut guard, &mut app)?;
 
+    // The demo simulator and its kubeconfig live as long as the console.
+    let mut demo_baseline = None;
+    let _demo = if options.demo || global.demo {
+        let (sim, dir, path) = crate::commands::session::start_demo().await?;
+        demo_baseline = Some(
+            crate::commands::session::demo_baseline(&sim, &path, connect.timeout, &config.rules)
+                .await?,
+        );
+        connect.kubeconfig = Some(path);
+        Some((sim, dir))
+    } else {
+        None
+    };
     let (runner, mut actions) = runner::start(runner::RunnerConfig {
         connect: connect.clone(),
-        inputs,
+        inputs: data::BuildInputs {
+            settings: config.rules.clone(),
+            baseline: demo_baseline,
+        },
+        baselines: runner::Baselines::DataDir,
     });
     runner.send(Effect::Connect {
         generation: 0,

@@ -1,10 +1,17 @@
 //! The effect runner: it owns the connection and the background work (connect, load,
 //! evaluate, watch) and reports back to the UI loop with actions. It never touches `App`.
+//!
+//! One task per generation does it all: connect, load, evaluate, then keep the snapshot live
+//! (`live.rs`). A newer `Connect` or `Reload` aborts that task, and waits until it is gone,
+//! before it starts the next, so every action of the old generation is sent before the first
+//! one of the new: two clusters' data never mix.
 
 use super::action::{Action, Effect};
 use super::app::ConnectionInfo;
 use super::data::{BuildInputs, derive};
 use crate::cluster::{ConnectOptions, Connection, LoadOptions, connect, load};
+use crate::model::Snapshot;
+use crate::rules::config::Baseline;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -13,7 +20,21 @@ use tokio::task::JoinHandle;
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
     pub connect: ConnectOptions,
+    /// The rule settings, and the baseline to use when `baselines` finds none.
     pub inputs: BuildInputs,
+    /// Where each connection's drift baseline comes from.
+    pub baselines: Baselines,
+}
+
+/// The source of the drift baseline, resolved again for every connection, so a context switch
+/// never compares one cluster with another's baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Baselines {
+    /// The one saved for the connection's context in the data directory (`aigov baseline
+    /// save`); without one, `inputs.baseline` if it was taken of the same server.
+    DataDir,
+    /// Only `inputs.baseline`, whatever the context (tests).
+    Given,
 }
 
 /// The handle the UI loop sends effects through.
@@ -28,100 +49,71 @@ impl Runner {
     }
 }
 
-/// Start the runner; actions come back on the returned receiver.
+/// Start the runner; actions come back on the returned receiver. Dropping the `Runner` stops
+/// the background work.
 pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) {
     let (effect_tx, mut effect_rx) = mpsc::unbounded_channel::<Effect>();
     let (action_tx, action_rx) = mpsc::unbounded_channel::<Action>();
     tokio::spawn(async move {
         let mut state = State {
             config,
-            connection: None,
             work: None,
-            live: None,
+            generation: 0,
         };
         while let Some(effect) = effect_rx.recv().await {
-            state.run(effect, &action_tx);
+            state.run(effect, &action_tx).await;
         }
-        state.stop();
+        state.stop().await;
     });
     (Runner { effects: effect_tx }, action_rx)
 }
 
 struct State {
     config: RunnerConfig,
-    connection: Option<Connection>,
-    /// The connect-and-load task in flight; a newer generation aborts it.
-    work: Option<JoinHandle<Option<Connection>>>,
-    /// The live-update task of the current generation.
-    live: Option<JoinHandle<()>>,
+    /// The task of the current generation: connect, load, evaluate, watch.
+    work: Option<JoinHandle<()>>,
+    generation: u64,
+}
+
+/// How a generation starts: a new connection (maybe to another context), or a reload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Start {
+    Connect,
+    Reload,
 }
 
 impl State {
-    fn stop(&mut self) {
-        if let Some(w) = self.work.take() {
-            w.abort();
-        }
-        if let Some(l) = self.live.take() {
-            l.abort();
+    /// Abort the current generation's work and wait until it has stopped, so it sends nothing
+    /// more.
+    async fn stop(&mut self) {
+        if let Some(work) = self.work.take() {
+            work.abort();
+            // A cancelled task resolves to an error; it may have finished on its own already.
+            let _ = work.await;
         }
     }
 
-    fn run(&mut self, effect: Effect, tx: &mpsc::UnboundedSender<Action>) {
+    async fn run(&mut self, effect: Effect, tx: &mpsc::UnboundedSender<Action>) {
         match effect {
             Effect::Connect {
                 generation,
                 context,
             } => {
-                self.stop();
-                let mut options = self.config.connect.clone();
-                if context.is_some() {
-                    options.context = context;
+                if generation < self.generation {
+                    return;
                 }
-                self.config.connect = options.clone();
-                let inputs = self.config.inputs.clone();
-                let tx = tx.clone();
-                self.work = Some(tokio::spawn(async move {
-                    let connection = match connect(&options).await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            let _ = tx.send(Action::ConnectFailed {
-                                generation,
-                                error: e.to_string(),
-                            });
-                            return None;
-                        }
-                    };
-                    let _ = tx.send(Action::Connected {
-                        generation,
-                        info: info_of(&connection),
-                    });
-                    load_and_derive(&connection, generation, &inputs, &tx).await;
-                    Some(connection)
-                }));
+                self.stop().await;
+                if context.is_some() {
+                    self.config.connect.context = context;
+                }
+                self.begin(generation, Start::Connect, tx);
             }
             Effect::Reload { generation } => {
-                self.stop();
-                let inputs = self.config.inputs.clone();
-                let options = self.config.connect.clone();
-                let tx = tx.clone();
-                self.work = Some(tokio::spawn(async move {
-                    let connection = match connect(&options).await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            let _ = tx.send(Action::LoadFailed {
-                                generation,
-                                error: e.to_string(),
-                            });
-                            return None;
-                        }
-                    };
-                    let _ = tx.send(Action::Connected {
-                        generation,
-                        info: info_of(&connection),
-                    });
-                    load_and_derive(&connection, generation, &inputs, &tx).await;
-                    Some(connection)
-                }));
+                if generation < self.generation {
+                    return;
+                }
+                self.stop().await;
+                self.begin(generation, Start::Reload, tx);
             }
             Effect::WriteGuidedReport(report) => {
                 let tx = tx.clone();
@@ -132,7 +124,69 @@ impl State {
                 });
             }
         }
-        let _ = &self.connection;
+    }
+
+    fn begin(&mut self, generation: u64, start: Start, tx: &mpsc::UnboundedSender<Action>) {
+        self.generation = generation;
+        let options = self.config.connect.clone();
+        let mut inputs = self.config.inputs.clone();
+        let baselines = self.config.baselines;
+        let tx = tx.clone();
+        self.work = Some(tokio::spawn(async move {
+            let connection = match connect(&options).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let error = e.to_string();
+                    let _ = tx.send(match start {
+                        Start::Connect => Action::ConnectFailed { generation, error },
+                        Start::Reload => Action::LoadFailed { generation, error },
+                    });
+                    return;
+                }
+            };
+            let _ = tx.send(Action::Connected {
+                generation,
+                info: info_of(&connection),
+            });
+            if baselines == Baselines::DataDir {
+                let (baseline, warning) = baseline_for(&connection, inputs.baseline.take());
+                inputs.baseline = baseline;
+                if let Some(message) = warning {
+                    let _ = tx.send(Action::Warning {
+                        generation,
+                        message,
+                    });
+                }
+            }
+            let Some(snapshot) = load_and_derive(&connection, generation, &inputs, &tx).await
+            else {
+                return;
+            };
+            super::live::run(super::live::Live {
+                connection,
+                options,
+                snapshot,
+                generation,
+                inputs,
+                tx,
+            })
+            .await;
+        }));
+    }
+}
+
+/// The baseline for `connection`: the saved one of its context, else `fallback` when it was
+/// taken of the same server. A saved baseline that cannot be read is a warning, not a failure:
+/// the console still shows everything else.
+fn baseline_for(
+    connection: &Connection,
+    fallback: Option<Baseline>,
+) -> (Option<Baseline>, Option<String>) {
+    let fallback = fallback.filter(|b| b.server == connection.server);
+    match crate::baseline::load_for(&connection.context) {
+        Ok(Some(saved)) => (Some(saved), None),
+        Ok(None) => (fallback, None),
+        Err(e) => (None, Some(format!("drift is not shown: {e}"))),
     }
 }
 
@@ -146,12 +200,14 @@ fn info_of(connection: &Connection) -> ConnectionInfo {
     }
 }
 
+/// Load a snapshot, evaluate it and send the result; the snapshot is returned for the
+/// watchers to keep up to date.
 async fn load_and_derive(
     connection: &Connection,
     generation: u64,
     inputs: &BuildInputs,
     tx: &mpsc::UnboundedSender<Action>,
-) {
+) -> Option<Arc<Snapshot>> {
     let progress_tx = tx.clone();
     let progress = Arc::new(move |p: crate::cluster::Progress| {
         let _ = progress_tx.send(Action::Progress {
@@ -161,18 +217,21 @@ async fn load_and_derive(
     });
     let snapshot = Arc::new(load(connection, &LoadOptions::default(), progress).await);
     let inputs = inputs.clone();
-    match tokio::task::spawn_blocking(move || derive(snapshot, &inputs)).await {
+    let for_derive = snapshot.clone();
+    match tokio::task::spawn_blocking(move || derive(for_derive, &inputs)).await {
         Ok(data) => {
             let _ = tx.send(Action::Derived {
                 generation,
                 data: Box::new(data),
             });
+            Some(snapshot)
         }
         Err(e) => {
             let _ = tx.send(Action::LoadFailed {
                 generation,
                 error: format!("evaluation failed: {e}"),
             });
+            None
         }
     }
 }

@@ -90,6 +90,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.flash("connection restored");
             Vec::new()
         }
+        Action::Warning {
+            generation,
+            message,
+        } if generation == app.generation => {
+            app.error(message);
+            Vec::new()
+        }
         Action::GuidedReportWritten(result) => {
             super::guided::report_written(app, result);
             Vec::new()

@@ -5,7 +5,7 @@
 //! report is built; the text writers sanitise again as they print (it is idempotent and
 //! cheap), so a report assembled by hand cannot put control bytes on a terminal either.
 
-mod markdown;
+pub(crate) mod markdown;
 mod sarif;
 mod table;
 #[cfg(test)]

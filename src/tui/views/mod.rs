@@ -176,6 +176,7 @@ pub fn click(app: &mut App, body: Rect, x: u16, y: u16) {
 fn table_area(app: &App, body: Rect) -> Rect {
     match app.view {
         ViewId::Reach => reach::table_area(body),
+        ViewId::Rbac => rbac::table_area(&app.views.rbac, body),
         _ => body,
     }
 }

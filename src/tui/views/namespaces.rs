@@ -30,6 +30,32 @@ pub struct NamespaceInfo {
     pub counts: [usize; 5],
     pub workloads: usize,
     pub ai_workloads: usize,
+    /// Recent events, warnings first: `Warning BackOff pod/x: message`.
+    pub events: Vec<String>,
+}
+
+/// The events of one namespace as the detail pane lists them, warnings first, at most `limit`.
+fn events_of(snapshot: &crate::model::Snapshot, namespace: &str, limit: usize) -> Vec<String> {
+    let mut events: Vec<&crate::model::objects::Event> = snapshot
+        .events
+        .iter()
+        .filter(|e| e.meta.namespace == namespace)
+        .collect();
+    events.sort_by_key(|e| (e.event_type != "Warning", std::cmp::Reverse(e.count)));
+    events
+        .into_iter()
+        .take(limit)
+        .map(|e| {
+            clean(&format!(
+                "{} {} {}/{}: {}",
+                e.event_type,
+                e.reason,
+                e.involved_kind.to_lowercase(),
+                e.involved_name,
+                e.message
+            ))
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -97,6 +123,7 @@ pub fn build(input: &BuildInput) -> Data {
             counts: counts.get(name).copied().unwrap_or_default(),
             workloads: class.map_or(0, |c| c.workloads),
             ai_workloads: class.map_or(0, |c| c.ai_workloads),
+            events: events_of(input.snapshot, name, 8),
         });
     }
     let rows = infos
@@ -222,5 +249,10 @@ pub fn detail(app: &App) -> Option<Text<'static>> {
         "Findings: {} critical, {} high, {} medium, {} low, {} info   (f: list them)",
         c[4], c[3], c[2], c[1], c[0]
     )));
+    if !info.events.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Recent events", theme.accent));
+        lines.extend(info.events.iter().map(|e| Line::raw(e.clone())));
+    }
     Some(Text::from(lines))
 }

@@ -163,14 +163,24 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let [namespaces, charts] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
 
+    // One line per namespace, with its reasons underneath when there is room for them.
+    let room = usize::from(namespaces.height.saturating_sub(2));
+    let needed: usize = data
+        .ai_namespaces
+        .iter()
+        .map(|(_, _, r)| 1 + r.len())
+        .sum::<usize>()
+        + 1;
     let mut lines: Vec<Line> = Vec::new();
     for (name, score, reasons) in &data.ai_namespaces {
         lines.push(Line::from(vec![
             Span::styled(format!("{name} "), theme.accent),
             Span::raw(format!("score {score}")),
         ]));
-        for r in reasons {
-            lines.push(Line::styled(format!("  {r}"), theme.muted));
+        if needed <= room {
+            for r in reasons {
+                lines.push(Line::styled(format!("  {r}"), theme.muted));
+            }
         }
     }
     if data.ai_namespaces.is_empty() {
@@ -181,12 +191,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         theme.muted,
     ));
     let title = format!("AI namespaces ({})", data.ai_namespaces.len());
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(&title, app))
-            .wrap(Wrap { trim: false }),
-        namespaces,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block(&title, app)), namespaces);
 
     let [by_area, by_severity] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(charts);
@@ -248,9 +253,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(
-        Paragraph::new(top_lines)
-            .block(block("Top findings (7: all findings)", app))
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(top_lines).block(block("Top findings (7: all findings)", app)),
         critical,
     );
     let mut unread: Vec<Line> = data

@@ -1,0 +1,260 @@
+//! Building the Images view off the UI thread: one owned, sanitised row per workload unit and
+//! container, with the reference parsed, the digests its pods run (`imageID`), and the
+//! indexes of its IMG (and, later, REG) findings.
+
+use super::super::{BuildInput, clean};
+use crate::model::image::{ImageRef, digest_of_image_id};
+use crate::rules::view::Unit;
+use crate::rules::{Area, Evaluation, Severity};
+use crate::tui::table::{TableRow, Tone};
+use std::collections::{BTreeMap, HashMap};
+
+/// Pods listed with their imageID in the detail pane; the rest are counted.
+const PODS_SHOWN: usize = 20;
+
+/// A reference parsed by the OCI grammar, Docker Hub defaults filled in (sanitised).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub registry: String,
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// One digest the pods run, and how many pods run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub digest: String,
+    pub pods: usize,
+}
+
+/// What a registry said about the row's tag. The seam for registry look-ups (issue 6):
+/// nothing fills it yet, and `None` is drawn as "not checked", never as clean.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryInfo {
+    /// The digest the registry resolves the tag to; `None` when the look-up failed.
+    pub digest: Option<String>,
+    /// Why the look-up failed (unreachable, refused, ...): reported as unknown.
+    pub unknown_reason: Option<String>,
+    /// Whether the registry's digest differs from what the pods run.
+    pub moved: Option<bool>,
+    /// `immutable`, `mutable` or `unknown`, with where that came from.
+    pub immutability: String,
+    pub checked: String,
+}
+
+/// One container of one workload unit.
+#[derive(Debug, Clone)]
+pub struct ImageInfo {
+    pub namespace: String,
+    /// `Kind/name`.
+    pub workload: String,
+    pub container: String,
+    pub init: bool,
+    /// The reference as written in the spec.
+    pub image: String,
+    pub pull_policy: String,
+    /// The parsed reference, or the parser's error.
+    pub reference: Result<Parsed, String>,
+    pub running: Vec<Running>,
+    /// (pod, its imageID for this container), at most [`PODS_SHOWN`].
+    pub pods: Vec<(String, String)>,
+    pub pod_count: usize,
+    pub ai: bool,
+    /// Indexes into the evaluation's findings.
+    pub findings: Vec<usize>,
+    pub worst: Option<Severity>,
+    pub registry: Option<RegistryInfo>,
+}
+
+#[derive(Default)]
+pub struct Data {
+    pub(super) rows: Vec<TableRow>,
+    pub(super) images: Vec<ImageInfo>,
+    /// Whether any row has registry facts (then the registry columns are drawn).
+    pub(super) registry: bool,
+}
+
+/// `sha256:1a2b3c4d…`: the algorithm and eight hex characters.
+pub fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.chars().count() > 8 => {
+            let prefix: String = hex.chars().take(8).collect();
+            format!("{algorithm}:{prefix}…")
+        }
+        _ => digest.to_string(),
+    }
+}
+
+/// The TAG/DIGEST cell: what the reference pins or points at.
+pub fn tag_or_digest(reference: &Result<Parsed, String>) -> String {
+    match reference {
+        Err(_) => "unparsable".into(),
+        Ok(p) => match (&p.tag, &p.digest) {
+            (Some(t), Some(d)) => format!("{t}@{}", short_digest(d)),
+            (None, Some(d)) => format!("@{}", short_digest(d)),
+            (Some(t), None) => t.clone(),
+            (None, None) => "latest (implied)".into(),
+        },
+    }
+}
+
+/// The RUNNING cell: the digest the pods run, or how many differ.
+pub fn running_cell(info: &ImageInfo) -> String {
+    match info.running.as_slice() {
+        [] if info.pod_count == 0 => "no pods".into(),
+        [] => "-".into(),
+        [one] => short_digest(&one.digest),
+        [first, rest @ ..] => format!("{} +{}", short_digest(&first.digest), rest.len()),
+    }
+}
+
+type FindingIndex<'e> = HashMap<(&'e str, &'e str, &'e str, &'e str), Vec<usize>>;
+
+/// IMG and REG findings by (kind, namespace, name, path).
+fn image_findings(evaluation: &Evaluation) -> FindingIndex<'_> {
+    let mut index: FindingIndex = HashMap::new();
+    for (i, f) in evaluation.findings.iter().enumerate() {
+        if matches!(f.area, Area::Images | Area::Registry) {
+            let o = &f.object;
+            index
+                .entry((&o.kind, &o.namespace, &o.name, &o.path))
+                .or_default()
+                .push(i);
+        }
+    }
+    index
+}
+
+fn parsed(image: &str) -> Result<Parsed, String> {
+    ImageRef::parse(image)
+        .map(|r| Parsed {
+            registry: clean(&r.registry),
+            repository: clean(&r.repository),
+            tag: r.tag.as_deref().map(clean),
+            digest: r.digest.as_deref().map(clean),
+        })
+        .map_err(|e| clean(&e.to_string()))
+}
+
+fn info(unit: &Unit, container: &crate::model::workloads::Container, init: bool) -> ImageInfo {
+    let mut digests: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pods = Vec::new();
+    for pod in &unit.pods {
+        for status in pod
+            .container_statuses
+            .iter()
+            .filter(|s| s.name == container.name)
+        {
+            if let Some(d) = digest_of_image_id(&status.image_id) {
+                *digests.entry(d).or_default() += 1;
+            }
+            if pods.len() < PODS_SHOWN {
+                pods.push((clean(&pod.meta.name), clean(&status.image_id)));
+            }
+        }
+    }
+    ImageInfo {
+        namespace: clean(unit.namespace),
+        workload: clean(&format!("{}/{}", unit.kind, unit.name)),
+        container: clean(&container.name),
+        init,
+        image: clean(&container.image),
+        pull_policy: container
+            .image_pull_policy
+            .as_deref()
+            .map_or_else(String::new, clean),
+        reference: parsed(&container.image),
+        running: digests
+            .into_iter()
+            .map(|(digest, pods)| Running {
+                digest: clean(digest),
+                pods,
+            })
+            .collect(),
+        pods,
+        pod_count: unit.pods.len(),
+        ai: unit.is_ai(),
+        findings: Vec::new(),
+        worst: None,
+        registry: None,
+    }
+}
+
+pub(super) fn row(i: usize, info: &ImageInfo, registry: bool) -> TableRow {
+    let container = if info.init {
+        format!("{} (init)", info.container)
+    } else {
+        info.container.clone()
+    };
+    let mut cells = vec![
+        info.namespace.clone(),
+        info.workload.clone(),
+        container,
+        info.image.clone(),
+        tag_or_digest(&info.reference),
+        running_cell(info),
+    ];
+    if registry {
+        let r = info.registry.as_ref();
+        cells.push(r.map_or_else(
+            || "not checked".into(),
+            |r| {
+                r.digest
+                    .as_deref()
+                    .map_or_else(|| "unknown".into(), short_digest)
+            },
+        ));
+        cells.push(match r.and_then(|r| r.moved) {
+            Some(true) => "MOVED".into(),
+            Some(false) => "no".into(),
+            None => "?".into(),
+        });
+        cells.push(r.map_or_else(|| "?".into(), |r| r.immutability.clone()));
+    }
+    cells.push(if info.ai { "yes" } else { "-" }.into());
+    cells.push(info.worst.map_or("-", Severity::name).into());
+    let tone = match info.worst {
+        Some(s) => Tone::Severity(s),
+        None if !info.ai => Tone::Muted,
+        None => Tone::Plain,
+    };
+    let key = format!("{}/{}/{}", info.namespace, info.workload, info.container);
+    TableRow::new(cells, key, tone).source(i)
+}
+
+pub fn build(input: &BuildInput) -> Data {
+    let index = image_findings(input.evaluation);
+    let mut units: Vec<&Unit> = input.view.units.iter().collect();
+    units.sort_by_key(|u| (u.namespace, u.kind, u.name));
+    let mut images = Vec::new();
+    for unit in units {
+        let inits = &unit.spec.init_containers;
+        for container in unit.spec.all_containers() {
+            let init = inits.iter().any(|c| std::ptr::eq(c, container));
+            let mut image = info(unit, container, init);
+            let path = format!("container/{}", container.name);
+            if let Some(found) = index.get(&(unit.kind, unit.namespace, unit.name, path.as_str())) {
+                image.findings = found.clone();
+                image.worst = found
+                    .iter()
+                    .map(|&i| &input.evaluation.findings[i])
+                    .filter(|f| !f.incomplete)
+                    .map(|f| f.severity)
+                    .max();
+            }
+            images.push(image);
+        }
+    }
+    let registry = images.iter().any(|i| i.registry.is_some());
+    let rows = images
+        .iter()
+        .enumerate()
+        .map(|(i, info)| row(i, info, registry))
+        .collect();
+    Data {
+        rows,
+        images,
+        registry,
+    }
+}

@@ -1,0 +1,206 @@
+//! The Images view on fixtures: one row per unit and container, running digests from the
+//! pods, findings attached, facets, hostile names made visible.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::tui::view::ViewId;
+use crate::tui::views::reach::tests::{app_with, press, screen};
+use ratatui::crossterm::event::KeyCode;
+
+fn digest(c: char) -> String {
+    format!("sha256:{}", c.to_string().repeat(64))
+}
+
+fn fixture() -> String {
+    let pod = |name: &str, image_id: &str| {
+        format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: ml
+  labels: {{app: vllm}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: vllm, uid: u1, controller: true}}]
+spec:
+  containers: [{{name: vllm, image: "vllm/vllm-openai:v0.6.3", resources: {{limits: {{nvidia.com/gpu: "1"}}}}}}]
+status:
+  containerStatuses:
+  - {{name: vllm, image: "vllm/vllm-openai:v0.6.3", imageID: "docker.io/vllm/vllm-openai@{image_id}", ready: true}}
+"#
+        )
+    };
+    format!(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {{name: ml}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: vllm, namespace: ml, uid: u1}}
+spec:
+  selector: {{matchLabels: {{app: vllm}}}}
+  template:
+    metadata: {{labels: {{app: vllm}}}}
+    spec:
+      initContainers: [{{name: fetch, image: "busybox@{pinned}"}}]
+      containers: [{{name: vllm, image: "vllm/vllm-openai:v0.6.3", resources: {{limits: {{nvidia.com/gpu: "1"}}}}}}]
+{a}{b}---
+apiVersion: v1
+kind: Pod
+metadata: {{name: "debug\e[31m", namespace: ml}}
+spec:
+  containers: [{{name: shell, image: "nginx", imagePullPolicy: Always}}]
+"#,
+        pinned = digest('c'),
+        a = pod("vllm-0", &digest('a')),
+        b = pod("vllm-1", &digest('b')),
+    )
+}
+
+fn row_of<'a>(state: &'a State, container: &str) -> (&'a ImageInfo, &'a TableRow) {
+    let row = state
+        .table
+        .rows
+        .iter()
+        .find(|r| r.cells[2].starts_with(container))
+        .unwrap_or_else(|| panic!("no row for container {container}"));
+    (&state.images[row.source], row)
+}
+
+#[test]
+fn one_row_per_container_with_reference_running_digests_and_findings() {
+    let app = app_with(&fixture(), None);
+    let state = &app.views.images;
+    assert_eq!(state.table.total(), 3, "fetch, vllm and shell");
+    let (vllm, row) = row_of(state, "vllm");
+    assert_eq!(row.cells[1], "StatefulSet/vllm");
+    assert_eq!(row.cells[3], "vllm/vllm-openai:v0.6.3");
+    assert_eq!(row.cells[4], "v0.6.3");
+    assert_eq!(
+        row.cells[5], "sha256:aaaaaaaa… +1",
+        "two replicas, two digests"
+    );
+    assert_eq!(row.cells[6], "yes");
+    assert_eq!(row.cells[7], "high", "AIGOV-IMG-003: replicas differ");
+    assert_eq!(vllm.running.len(), 2);
+    assert_eq!(vllm.pods.len(), 2);
+    let rules: Vec<&str> = vllm
+        .findings
+        .iter()
+        .map(|&i| {
+            app.data.as_ref().unwrap().evaluation.findings[i]
+                .rule
+                .as_str()
+        })
+        .collect();
+    assert!(
+        rules.contains(&"AIGOV-IMG-003") && rules.contains(&"AIGOV-IMG-001"),
+        "{rules:?}"
+    );
+    let (fetch, row) = row_of(state, "fetch");
+    assert!(fetch.init);
+    assert_eq!(row.cells[2], "fetch (init)");
+    assert_eq!(row.cells[4], "@sha256:cccccccc…");
+    let (_, row) = row_of(state, "shell");
+    assert_eq!(row.cells[4], "latest (implied)");
+    assert_eq!(row.cells[5], "-", "the pod reports no imageID");
+    assert!(
+        state.images.iter().all(|i| i.registry.is_none()),
+        "no registry facts invented"
+    );
+}
+
+#[test]
+fn hostile_names_come_out_sanitised() {
+    let mut app = app_with(&fixture(), None);
+    let state = &app.views.images;
+    for row in &state.table.rows {
+        assert!(
+            row.cells.iter().all(|c| !c.contains('\u{1b}')),
+            "{:?}",
+            row.cells
+        );
+    }
+    assert!(
+        state
+            .table
+            .rows
+            .iter()
+            .any(|r| r.cells[1] == "Pod/debug^[[31m")
+    );
+    app.view = ViewId::Images;
+    app.detail = true;
+    let shown = screen(&mut app, 160, 48);
+    assert!(!shown.contains('\u{1b}'));
+    assert!(shown.contains("debug^[[31m"));
+}
+
+#[test]
+fn facets_narrow_to_ai_workloads_and_unpinned_images() {
+    let mut app = app_with(&fixture(), None);
+    app.view = ViewId::Images;
+    press(&mut app, KeyCode::Char('u'));
+    assert_eq!(
+        app.views.images.table.len(),
+        2,
+        "the pinned init container is hidden"
+    );
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.views.images.table.len(), 1);
+    assert_eq!(app.views.images.table.rows[0].cells[2], "vllm");
+    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.views.images.table.len(), 3);
+}
+
+#[test]
+fn the_detail_pane_parses_the_reference_and_lists_pods() {
+    let mut app = app_with(&fixture(), None);
+    app.view = ViewId::Images;
+    let position = app
+        .views
+        .images
+        .table
+        .rows
+        .iter()
+        .position(|r| r.cells[2] == "vllm")
+        .unwrap();
+    app.views.images.table.select_position(position);
+    let text = detail(&app).unwrap();
+    let all: Vec<String> = text
+        .lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let all = all.join("\n");
+    for needle in [
+        "registry:   docker.io",
+        "repository: vllm/vllm-openai",
+        "tag:        v0.6.3",
+        "digest:     (none: the tag can move)",
+        &format!("{}  (1 pod)", digest('a')),
+        &format!("vllm-1: docker.io/vllm/vllm-openai@{}", digest('b')),
+        "not checked",
+        "AIGOV-IMG-003",
+        "fix: ",
+    ] {
+        assert!(all.contains(needle), "{needle:?} missing from\n{all}");
+    }
+}
+
+#[test]
+fn digests_are_shortened_to_eight_hex_characters() {
+    assert_eq!(short_digest(&digest('1')), "sha256:11111111…");
+    assert_eq!(short_digest("sha256:abc"), "sha256:abc");
+    assert_eq!(
+        tag_or_digest(&Ok(Parsed {
+            tag: Some("v1".into()),
+            digest: Some(digest('f')),
+            ..Default::default()
+        })),
+        "v1@sha256:ffffffff…"
+    );
+    assert_eq!(tag_or_digest(&Err("bad".into())), "unparsable");
+}

@@ -1,0 +1,166 @@
+//! Every console view drawn on the demo data with ratatui's TestBackend, at 80x24 and 160x48,
+//! as insta snapshots; and proof that nothing drawn carries a control character from the data.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use aigov::cluster::{LoadOptions, load};
+use aigov::model::Identity;
+use aigov::tui::action::Action;
+use aigov::tui::app::{App, ConnectionInfo, Options};
+use aigov::tui::data::{BuildInputs, derive};
+use aigov::tui::keymap::Keymap;
+use aigov::tui::theme::Theme;
+use aigov::tui::ui;
+use aigov::tui::update::update;
+use aigov::tui::view::ViewId;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+
+async fn demo_app() -> App {
+    let t = common::demo_sim().await;
+    // As `aigov demo` does: a baseline, then the demo's drift after it.
+    let baseline = aigov::commands::session::demo_baseline(
+        &t.sim,
+        &t.kubeconfig,
+        std::time::Duration::from_secs(10),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let connection = t.connect_as("aigov-demo-admin").await;
+    let snapshot = Arc::new(load(&connection, &LoadOptions::default(), Arc::new(|_| {})).await);
+    let data = derive(
+        snapshot,
+        &BuildInputs {
+            baseline: Some(baseline),
+            ..Default::default()
+        },
+    );
+    let mut app = App::new(Options::default(), Keymap::default(), Theme::default());
+    // Fixed where the real values vary between runs (the simulator's port, the clock).
+    app.connection = Some(ConnectionInfo {
+        context: "aigov-demo-admin".into(),
+        server: "https://127.0.0.1:6443".into(),
+        identity: Identity {
+            username: "aigov-demo-admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+            source: "self-subject-review".into(),
+        },
+        read_only: false,
+        contexts: vec!["aigov-demo-admin".into(), "aigov-demo-readonly".into()],
+    });
+    app.now = "12:00:00".into();
+    update(
+        &mut app,
+        Action::Derived {
+            generation: 0,
+            data: Box::new(data),
+        },
+    );
+    app
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn view_name(view: ViewId) -> String {
+    view.title().to_lowercase().replace(' ', "_")
+}
+
+#[tokio::test]
+async fn every_view_at_both_sizes() {
+    let mut app = demo_app().await;
+    for view in ViewId::ALL {
+        for (w, h) in [(80, 24), (160, 48)] {
+            app.view = view;
+            let screen = render(&mut app, w, h);
+            insta::assert_snapshot!(format!("{}_{w}x{h}", view_name(view)), screen);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_shows_drift_since_its_baseline_without_values() {
+    let mut app = demo_app().await;
+    app.view = ViewId::Drift;
+    let screen = render(&mut app, 160, 48);
+    for expected in [
+        "VLLM_MAX_MODEL_LEN",
+        "VLLM_ENFORCE_EAGER",
+        "generation_config.json",
+        "hf-token",
+    ] {
+        assert!(screen.contains(expected), "{expected} missing:\n{screen}");
+    }
+    let first_unchanged = screen.find(" unchanged ").expect("unchanged rows");
+    for drift in [" changed ", " added "] {
+        let at = screen.find(drift).expect("drift rows");
+        assert!(at < first_unchanged, "drift is listed first:\n{screen}");
+    }
+    for value in ["32768", "temperature", "1.2"] {
+        assert!(
+            !screen.contains(value),
+            "a value ({value}) is drawn:\n{screen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn detail_panes_and_overlays() {
+    let mut app = demo_app().await;
+    app.view = ViewId::Findings;
+    app.detail = true;
+    insta::assert_snapshot!("findings_detail_160x48", render(&mut app, 160, 48));
+    app.detail = false;
+    app.mode = aigov::tui::app::Mode::Help { scroll: 0 };
+    insta::assert_snapshot!("help_160x48", render(&mut app, 160, 48));
+}
+
+const FORBIDDEN: [char; 6] = [
+    '\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{200b}', '\u{7f}',
+];
+
+#[tokio::test]
+async fn hostile_text_from_the_cluster_is_drawn_visible_never_raw() {
+    let mut app = demo_app().await;
+    app.view = ViewId::Namespaces;
+    app.views.namespaces.table.select_key("ml-training");
+    app.detail = true;
+    let screen = render(&mut app, 160, 48);
+    assert!(
+        screen.contains("^[[2J"),
+        "the event's escape sequence is shown in caret notation:\n{screen}"
+    );
+    assert!(
+        screen.contains("\\u{202e}"),
+        "the bidi override is shown escaped"
+    );
+    for view in ViewId::ALL {
+        app.view = view;
+        for detail in [false, true] {
+            app.detail = detail;
+            let screen = render(&mut app, 160, 48);
+            if let Some(bad) = screen
+                .chars()
+                .find(|c| FORBIDDEN.contains(c) || (c.is_control() && *c != '\n'))
+            {
+                panic!("{view:?} (detail {detail}) draws a raw control character {bad:?}");
+            }
+        }
+    }
+}

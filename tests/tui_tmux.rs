@@ -1,0 +1,226 @@
+//! The real binary in a real terminal (tmux): start `aigov demo`, switch views, filter, open
+//! help and the detail pane, quit; check the screen, the exit status, that the terminal is
+//! restored, and that the raw bytes written never carry the demo's hostile control sequences.
+//! Skipped, by name, when tmux is not on PATH (`.ci/run` installs it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::serve::aigov_binary;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux server of the tests' own, so they neither see nor disturb the user's sessions.
+const SOCKET: &str = "aigov-tests";
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(["-L", SOCKET])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+struct Session {
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+impl Session {
+    /// Start `aigov ARGS` in a detached 160x48 tmux session whose raw output is recorded.
+    fn start(test: &str, args: &str) -> Option<Session> {
+        if !tmux_available() {
+            eprintln!("SKIPPED {test}: tmux is not on PATH");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("aigov-{test}-{}", std::process::id());
+        let status = dir.path().join("status");
+        let raw = dir.path().join("raw");
+        let script = format!(
+            "sleep 0.5; AIGOV_CONFIG_DIR={dir} AIGOV_DATA_DIR={dir} {bin} {args}; echo $? > {status}; \
+             stty -a | grep -q -- ' icanon' && echo TERMINAL-RESTORED; sleep 60",
+            dir = dir.path().display(),
+            bin = aigov_binary().display(),
+            status = status.display(),
+        );
+        tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &script,
+        ]);
+        // tmux holds an ESC for 500 ms by default to see whether a sequence follows, which
+        // would turn `Escape` then `?` into Alt-?.
+        tmux(&["set-option", "-s", "escape-time", "0"]);
+        tmux(&[
+            "pipe-pane",
+            "-t",
+            &name,
+            "-o",
+            &format!("cat >> {}", raw.display()),
+        ]);
+        Some(Session { name, dir })
+    }
+
+    fn screen(&self) -> String {
+        tmux(&["capture-pane", "-p", "-t", &self.name])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            tmux(&["send-keys", "-t", &self.name, k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn literal(&self, text: &str) {
+        tmux(&["send-keys", "-t", &self.name, "-l", text]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    /// Wait until the screen contains `text`, or fail with the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen is:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn status(&self) -> Option<i32> {
+        let path: PathBuf = self.dir.path().join("status");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok(code) = text.trim().parse()
+            {
+                return Some(code);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        std::fs::read(self.dir.path().join("raw")).unwrap_or_default()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        tmux(&["kill-session", "-t", &self.name]);
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn the_console_on_the_demo_switches_views_filters_shows_help_and_quits() {
+    let Some(s) = Session::start("console", "demo") else {
+        return;
+    };
+    let first = s.wait_for("refreshed");
+    assert!(
+        first.contains("AI namespaces") && first.contains("ml-training"),
+        "{first}"
+    );
+    s.keys(&["7"]);
+    s.wait_for("Findings [");
+    s.keys(&["/"]);
+    s.literal("hf_token");
+    let filtered = s.wait_for("/hf_token");
+    assert!(filtered.contains("HF_TOKEN"), "{filtered}");
+    assert!(
+        !filtered.contains("AIGOV-RBAC-004"),
+        "the filter hides other findings:\n{filtered}"
+    );
+    s.keys(&["Enter", "Enter"]);
+    s.wait_for("How to fix");
+    s.keys(&["Escape", "Escape", "?"]);
+    let help = s.wait_for("Everywhere");
+    assert!(
+        help.contains("command palette") && help.contains("Findings view"),
+        "{help}"
+    );
+    s.keys(&["x", "2"]);
+    s.wait_for("Namespaces [");
+    // Open ml-training's detail, which shows the demo's hostile event, sanitised.
+    s.keys(&["/"]);
+    s.literal("ml-training");
+    s.keys(&["Enter", "Enter"]);
+    let detail = s.wait_for("Recent events");
+    assert!(
+        detail.contains("^[[2J"),
+        "the escape sequence is drawn visible:\n{detail}"
+    );
+    s.keys(&[":"]);
+    s.literal("q");
+    s.keys(&["Enter"]);
+    assert_eq!(s.status(), Some(0), "the console exits 0");
+    s.wait_for("TERMINAL-RESTORED");
+    let raw = s.raw();
+    assert!(!raw.is_empty(), "the raw output was recorded");
+    assert!(
+        !contains(&raw, b"\x1b]52;"),
+        "no OSC 52 from the data reached the terminal"
+    );
+    assert!(
+        !contains(&raw, "\u{202e}".as_bytes()),
+        "no bidi override reached the terminal"
+    );
+    assert!(
+        !contains(&raw, "\u{9b}".as_bytes()),
+        "no C1 CSI reached the terminal"
+    );
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let Some(s) = Session::start("ctrlc", "demo --read-only") else {
+        return;
+    };
+    let screen = s.wait_for("refreshed");
+    assert!(
+        screen.contains("READ-ONLY"),
+        "the read-only badge shows:\n{screen}"
+    );
+    s.keys(&["C-c"]);
+    assert_eq!(s.status(), Some(0));
+    s.wait_for("TERMINAL-RESTORED");
+}
+
+#[test]
+fn the_console_without_a_terminal_is_a_clear_error() {
+    let out = Command::new(aigov_binary())
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+    let _ = Path::new("/");
+}
