@@ -40,17 +40,7 @@ async fn demo_app() -> App {
     );
     let mut app = App::new(Options::default(), Keymap::default(), Theme::default());
     // Fixed where the real values vary between runs (the simulator's port, the clock).
-    app.connection = Some(ConnectionInfo {
-        context: "aigov-demo-admin".into(),
-        server: "https://127.0.0.1:6443".into(),
-        identity: Identity {
-            username: "aigov-demo-admin".into(),
-            groups: vec!["system:masters".into(), "system:authenticated".into()],
-            source: "self-subject-review".into(),
-        },
-        read_only: false,
-        contexts: vec!["aigov-demo-admin".into(), "aigov-demo-readonly".into()],
-    });
+    app.connection = Some(demo_connection());
     app.now = "12:00:00".into();
     update(
         &mut app,
@@ -60,6 +50,20 @@ async fn demo_app() -> App {
         },
     );
     app
+}
+
+fn demo_connection() -> ConnectionInfo {
+    ConnectionInfo {
+        context: "aigov-demo-admin".into(),
+        server: "https://127.0.0.1:6443".into(),
+        identity: Identity {
+            username: "aigov-demo-admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+            source: "self-subject-review".into(),
+        },
+        read_only: false,
+        contexts: vec!["aigov-demo-admin".into(), "aigov-demo-readonly".into()],
+    }
 }
 
 fn render(app: &mut App, width: u16, height: u16) -> String {
@@ -118,6 +122,45 @@ async fn the_demo_shows_drift_since_its_baseline_without_values() {
             "a value ({value}) is drawn:\n{screen}"
         );
     }
+}
+
+#[test]
+fn loading_shows_a_gauge_per_kind_and_the_header_counts() {
+    use aigov::cluster::Progress;
+    use aigov::model::Kind;
+    let mut app = App::new(Options::default(), Keymap::default(), Theme::default());
+    app.now = "12:00:00".into();
+    update(
+        &mut app,
+        Action::Connected {
+            generation: 0,
+            info: demo_connection(),
+        },
+    );
+    let steps = [
+        (Kind::Namespace, 7, Some(7), true),
+        (Kind::Pod, 500, Some(2000), false),
+        (Kind::Secret, 120, None, false),
+        (Kind::RoleBinding, 40, Some(40), true),
+    ];
+    for (kind, loaded, total, done) in steps {
+        update(
+            &mut app,
+            Action::Progress {
+                generation: 0,
+                progress: Progress {
+                    kind,
+                    loaded,
+                    total,
+                    done,
+                },
+            },
+        );
+    }
+    let screen = render(&mut app, 160, 48);
+    assert!(screen.contains("loading 2/"), "{screen}");
+    assert!(screen.contains("Pod 500/2000"), "{screen}");
+    insta::assert_snapshot!("loading_160x48", screen);
 }
 
 #[tokio::test]

@@ -55,19 +55,29 @@ pub fn table_height(size: (u16, u16)) -> u16 {
     areas(size, false).body.height.saturating_sub(3)
 }
 
-/// The tab labels, in order: `1 Overview`, `2 Namespaces`, ...
-pub fn tab_labels() -> Vec<String> {
-    ViewId::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!(" {} {} ", i + 1, v.title()))
-        .collect()
+/// The tab labels, in order: `1 Overview`, `2 Namespaces`, ...; the short titles when the full
+/// ones do not fit in `width` columns (each label is followed by one space).
+pub fn tab_labels(width: u16) -> Vec<String> {
+    let labels = |title: fn(ViewId) -> &'static str, pad: &str| -> Vec<String> {
+        ViewId::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!(" {} {}{pad}", i + 1, title(*v)))
+            .collect()
+    };
+    let full = labels(ViewId::title, " ");
+    let needed: usize = full.iter().map(|l| l.chars().count() + 1).sum();
+    if needed <= usize::from(width) {
+        full
+    } else {
+        labels(ViewId::short_title, "")
+    }
 }
 
 /// The view whose tab is under column `x`.
 pub fn tab_at(tabs: Rect, x: u16) -> Option<ViewId> {
     let mut start = tabs.x;
-    for (label, view) in tab_labels().iter().zip(ViewId::ALL) {
+    for (label, view) in tab_labels(tabs.width).iter().zip(ViewId::ALL) {
         let width = label.chars().count() as u16 + 1;
         if x >= start && x < start + width {
             return Some(view);
@@ -97,8 +107,15 @@ mod tests {
     fn tabs_map_columns_to_views() {
         let tabs = Rect::new(0, 2, 160, 1);
         assert_eq!(tab_at(tabs, 1), Some(ViewId::Overview));
-        let second = tab_labels()[0].chars().count() as u16 + 2;
+        let second = tab_labels(160)[0].chars().count() as u16 + 2;
         assert_eq!(tab_at(tabs, second), Some(ViewId::Namespaces));
         assert_eq!(tab_at(tabs, 159), None);
+        // At 80 columns the short titles fit, and clicks follow them.
+        let narrow = Rect::new(0, 2, 80, 1);
+        let labels = tab_labels(80);
+        let total: usize = labels.iter().map(|l| l.chars().count() + 1).sum();
+        assert!(total <= 80, "{labels:?}");
+        assert!(labels[7].contains("8 Log"));
+        assert_eq!(tab_at(narrow, total as u16 - 2), Some(ViewId::AuditLog));
     }
 }

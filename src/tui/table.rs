@@ -248,13 +248,79 @@ impl TableModel {
             .borders(Borders::ALL)
             .border_style(if focused { theme.accent } else { theme.border })
             .title(counter);
-        let table = Table::new(rows, self.columns.iter().map(|c| c.width))
+        let visible = self.shown[self.offset..end]
+            .iter()
+            .map(|index| self.rows[*index].cells.as_slice());
+        let widths = fit_widths(&self.columns, visible, area.width.saturating_sub(2));
+        let table = Table::new(rows, widths.into_iter().map(Constraint::Length))
             .header(header)
             .block(block)
             .style(theme.base)
             .column_spacing(1);
         frame.render_widget(table, area);
     }
+}
+
+/// Column widths for the rows on screen, as k9s sizes them: each column as wide as its
+/// title and its widest visible cell. When that does not fit in `available` columns, a
+/// `Length(n)` column is held to `n` first; if it still does not fit, the widest columns are
+/// cut first, down to a common width, so short columns (a tag, a severity) stay whole and long
+/// ones (an image, a title) are truncated. Room left over goes to the cut columns, then to
+/// the last column.
+pub fn fit_widths<'a>(
+    columns: &[Column],
+    rows: impl Iterator<Item = &'a [String]>,
+    available: u16,
+) -> Vec<u16> {
+    let mut natural: Vec<usize> = columns.iter().map(|c| text_width(c.title)).collect();
+    for cells in rows {
+        for (want, cell) in natural.iter_mut().zip(cells) {
+            *want = (*want).max(text_width(cell));
+        }
+    }
+    let spacing = columns.len().saturating_sub(1);
+    let room = usize::from(available).saturating_sub(spacing);
+    let wanted: Vec<usize> = if natural.iter().sum::<usize>() <= room {
+        natural.clone()
+    } else {
+        natural
+            .iter()
+            .zip(columns)
+            .map(|(want, column)| match column.width {
+                Constraint::Length(cap) => (*want).min(usize::from(cap)),
+                _ => *want,
+            })
+            .collect()
+    };
+    // The largest common width `level` with sum(min(want, level)) <= room.
+    let fits = |level: usize| wanted.iter().map(|w| (*w).min(level)).sum::<usize>() <= room;
+    let (mut low, mut high) = (0, wanted.iter().copied().max().unwrap_or(0));
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    let mut widths: Vec<usize> = wanted.iter().map(|w| (*w).min(low)).collect();
+    let mut left = room.saturating_sub(widths.iter().sum());
+    for (width, want) in widths.iter_mut().zip(&natural) {
+        let more = want.saturating_sub(*width).min(left);
+        *width += more;
+        left -= more;
+    }
+    if let Some(last) = widths.last_mut() {
+        *last += left;
+    }
+    widths
+        .into_iter()
+        .map(|w| u16::try_from(w).unwrap_or(u16::MAX))
+        .collect()
+}
+
+fn text_width(text: &str) -> usize {
+    ratatui::text::Span::raw(text).width()
 }
 
 #[cfg(test)]
@@ -323,5 +389,49 @@ mod tests {
         m.scroll(100, 10);
         assert_eq!(m.offset(), 90);
         assert!(m.selected_position() >= 90);
+    }
+
+    fn cells(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn columns_fit_their_content_and_the_widest_are_cut_first() {
+        let columns = vec![
+            column("SEV", Constraint::Length(8)),
+            column("IMAGE", Constraint::Percentage(50)),
+            column("TAG", Constraint::Percentage(20)),
+        ];
+        let rows = cells(&[
+            &[
+                "high",
+                "registry.example.com/team/very-long-image-name",
+                "latest",
+            ],
+            &["critical", "short", "v1.2.3"],
+        ]);
+        let visible = || rows.iter().map(|r| r.as_slice());
+        // Wide enough: content widths, the rest to the last column.
+        assert_eq!(fit_widths(&columns, visible(), 80), vec![8, 46, 24]);
+        // Narrow: the image is cut, the severity and the tag stay whole.
+        let narrow = fit_widths(&columns, visible(), 30);
+        assert_eq!(narrow, vec![8, 14, 6]);
+        assert_eq!(narrow.iter().sum::<u16>() + 2, 30);
+        // A Length column keeps its content when there is room, and is held to its length
+        // before anything else is cut when there is not.
+        let two = [
+            column("A", Constraint::Length(3)),
+            column("B", Constraint::Min(1)),
+        ];
+        let wide_cells = cells(&[&["abcdef", "0123456789"]]);
+        let fit = |room| fit_widths(&two, wide_cells.iter().map(|r| r.as_slice()), room);
+        assert_eq!(fit(20), vec![6, 13]);
+        assert_eq!(fit(14), vec![3, 10]);
+        assert_eq!(fit(10), vec![3, 6]);
+        // Hopelessly narrow: nothing panics and nothing exceeds the room.
+        let tiny = fit_widths(&columns, visible(), 4);
+        assert!(tiny.iter().sum::<u16>() <= 4);
     }
 }

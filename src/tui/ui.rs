@@ -123,7 +123,7 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
 
 fn tabs(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
-    for (label, view) in layout::tab_labels()
+    for (label, view) in layout::tab_labels(area.width)
         .into_iter()
         .zip(super::view::ViewId::ALL)
     {

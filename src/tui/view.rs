@@ -39,6 +39,20 @@ impl ViewId {
         }
     }
 
+    /// The title on narrow screens, where the eight full titles do not fit on one line.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            ViewId::Overview => "Overview",
+            ViewId::Namespaces => "NS",
+            ViewId::Rbac => "RBAC",
+            ViewId::Reach => "Reach",
+            ViewId::Images => "Images",
+            ViewId::Drift => "Drift",
+            ViewId::Findings => "Findings",
+            ViewId::AuditLog => "Log",
+        }
+    }
+
     /// The palette command that opens the view, and its aliases.
     pub fn commands(self) -> &'static [&'static str] {
         match self {

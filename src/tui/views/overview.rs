@@ -133,11 +133,11 @@ fn loading(app: &App, frame: &mut Frame, area: Rect) {
             (false, Some(total)) if total > 0 => (progress.loaded as f64 / total as f64).min(1.0),
             _ => 0.0,
         };
-        let label = format!(
-            "{kind} {}{}",
-            progress.loaded,
-            if progress.done { " ✓" } else { "" }
-        );
+        let label = match (progress.done, progress.total) {
+            (false, Some(total)) => format!("{kind} {}/{total}", progress.loaded),
+            (false, None) => format!("{kind} {}", progress.loaded),
+            (true, _) => format!("{kind} {} ✓", progress.loaded),
+        };
         frame.render_widget(
             Gauge::default()
                 .gauge_style(app.theme.accent)
