@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
+    /// The tamper-evident audit trail: verify its hash chain, show its entries
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// The rule catalog
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -177,6 +182,28 @@ pub struct CheckArgs {
 pub enum BaselineCommand {
     /// Record the current ConfigMap hashes and Secret versions as the approved baseline
     Save,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the hash chain: `OK: N entries, head <hash> (seq N)`, or the first bad line (exit 2)
+    Verify {
+        /// The log file (default: <data dir>/audit/audit.jsonl)
+        file: Option<PathBuf>,
+    },
+    /// Print the entries of a log whose chain verifies
+    Show(LogShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogShowArgs {
+    /// Only entries at or after this time: RFC 3339 (2025-06-01T10:00:00Z) or a duration back (30m, 1h, 7d)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// The log file (default: <data dir>/audit/audit.jsonl)
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

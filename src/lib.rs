@@ -1,5 +1,6 @@
 //! aigov: a terminal console for governing Kubernetes clusters that run AI workloads.
 
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod cluster;

@@ -1,6 +1,6 @@
 //! The aigov binary: parse the command line, set up logging and the panic hook, dispatch.
 
-use aigov::cli::{BaselineCommand, Cli, Command, SimCommand};
+use aigov::cli::{BaselineCommand, Cli, Command, LogCommand, SimCommand};
 use aigov::commands::{self, CommandError, Outcome};
 use clap::Parser;
 use std::process::ExitCode;
@@ -57,6 +57,12 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
         Some(Command::Baseline {
             command: BaselineCommand::Save,
         }) => commands::baseline::save(global).await,
+        Some(Command::Log {
+            command: LogCommand::Verify { file },
+        }) => commands::log::verify(file.as_deref()),
+        Some(Command::Log {
+            command: LogCommand::Show(args),
+        }) => commands::log::show(args),
         Some(Command::Rules { format }) => Ok(commands::rules::run(*format)),
         Some(Command::Sim {
             command: SimCommand::Serve(args),

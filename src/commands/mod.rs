@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod can_i;
 pub mod check;
 pub mod inventory;
+pub mod log;
 pub mod reach;
 pub mod rules;
 pub mod session;
