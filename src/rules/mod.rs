@@ -48,13 +48,33 @@ pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
 
 /// Evaluate over a view already built (the console builds one for its own views too).
 pub fn evaluate_view(view: &View<'_>, inputs: &Inputs<'_>) -> Evaluation {
-    let mut findings = Vec::new();
-    namespaces::evaluate(view, &mut findings);
-    permissions::evaluate(view, &mut findings);
-    reach::evaluate(view, &mut findings);
-    images::evaluate(view, &inputs.registry, &mut findings);
-    config::evaluate(view, inputs.baseline, &mut findings);
-    admission::evaluate(view, &mut findings);
+    // The areas only read the view, so they run side by side; their findings are joined in
+    // area order, and sorted below, so the result does not depend on the threads.
+    let findings: Vec<Finding> = std::thread::scope(|scope| {
+        let area = |run: fn(&View<'_>, &Inputs<'_>, &mut Vec<Finding>)| {
+            scope.spawn(move || {
+                let mut out = Vec::new();
+                run(view, inputs, &mut out);
+                out
+            })
+        };
+        let areas = [
+            area(|v, _, out| namespaces::evaluate(v, out)),
+            area(|v, _, out| permissions::evaluate(v, out)),
+            area(|v, _, out| reach::evaluate(v, out)),
+            area(|v, i, out| images::evaluate(v, &i.registry, out)),
+            area(|v, i, out| config::evaluate(v, i.baseline, out)),
+            area(|v, _, out| admission::evaluate(v, out)),
+        ];
+        areas
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     // Keys are built once per finding, not once per comparison.
     let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (f.key(), f)).collect();
     keyed.sort_by(|(ka, a), (kb, b)| b.severity.cmp(&a.severity).then_with(|| ka.cmp(kb)));

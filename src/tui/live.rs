@@ -28,7 +28,7 @@ use tokio::time::Instant;
 /// How long changes gather before the rules run again. With a demo-sized cluster a change
 /// shows in well under a second; at 100k pods one evaluation takes longer than this, and
 /// changes that arrive meanwhile are applied together after it.
-pub const DEBOUNCE: Duration = Duration::from_millis(300);
+pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
 /// How often kinds whose watch failed are asked whether they answer again.
 pub const PROBE_EVERY: Duration = Duration::from_secs(2);
