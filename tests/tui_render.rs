@@ -193,6 +193,21 @@ async fn hostile_text_from_the_cluster_is_drawn_visible_never_raw() {
         screen.contains("\\u{202e}"),
         "the bidi override is shown escaped"
     );
+    // The training pod's annotation, in the Images view's detail pane.
+    app.view = ViewId::Images;
+    aigov::tui::views::set_filter(&mut app, "resnet50");
+    let screen = render(&mut app, 160, 48);
+    for piece in [
+        "ml.example.com/last-epoch-summary =",
+        "^[[2J^[]52;c;",
+        "\\u{202e}gpj.exe",
+    ] {
+        assert!(
+            screen.contains(piece),
+            "the annotation is shown in visible form ({piece}):\n{screen}"
+        );
+    }
+    aigov::tui::views::set_filter(&mut app, "");
     for view in ViewId::ALL {
         app.view = view;
         for detail in [false, true] {

@@ -177,6 +177,14 @@ fn the_console_on_the_demo_switches_views_filters_shows_help_and_quits() {
         detail.contains("^[[2J"),
         "the escape sequence is drawn visible:\n{detail}"
     );
+    // And the training pod's hostile annotation, in the Images view's detail pane.
+    s.keys(&["Escape", "Escape", "5"]);
+    s.wait_for("Images [");
+    s.keys(&["/"]);
+    s.literal("resnet50");
+    s.keys(&["Enter", "Enter"]);
+    let images = s.wait_for("Pod annotations");
+    assert!(images.contains("^[[2J^[]52;c;"), "{images}");
     s.keys(&[":"]);
     s.literal("q");
     s.keys(&["Enter"]);

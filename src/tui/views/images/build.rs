@@ -3,6 +3,7 @@
 //! indexes of its IMG (and, later, REG) findings.
 
 use super::super::{BuildInput, clean};
+use crate::model::ConfigValue;
 use crate::model::image::{ImageRef, digest_of_image_id};
 use crate::rules::view::Unit;
 use crate::rules::{Area, Evaluation, Severity};
@@ -59,6 +60,9 @@ pub struct ImageInfo {
     pub running: Vec<Running>,
     /// (pod, its imageID for this container), at most [`PODS_SHOWN`].
     pub pods: Vec<(String, String)>,
+    /// `pod: key` and value of the first pods' annotations (what `kubectl describe` shows),
+    /// sanitised and cut to [`ANNOTATION_CHARS`]: the cluster's text, drawn safely.
+    pub annotations: Vec<(String, String)>,
     pub pod_count: usize,
     pub ai: bool,
     /// Indexes into the evaluation's findings.
@@ -137,6 +141,46 @@ fn parsed(image: &str) -> Result<Parsed, String> {
         .map_err(|e| clean(&e.to_string()))
 }
 
+/// At most this many annotations per row, and this many characters of each value.
+const ANNOTATIONS_SHOWN: usize = 12;
+pub const ANNOTATION_CHARS: usize = 200;
+
+fn annotations(unit: &Unit) -> Vec<(String, String)> {
+    unit.pods
+        .iter()
+        .take(PODS_SHOWN)
+        .flat_map(|pod| {
+            pod.meta.annotations.iter().map(move |(key, value)| {
+                (
+                    format!("{}: {}", clean(&pod.meta.name), clean(key)),
+                    annotation_value(key, value),
+                )
+            })
+        })
+        .take(ANNOTATIONS_SHOWN)
+        .collect()
+}
+
+/// An annotation's value as drawn: kubectl's last-applied copy of the object is left out (it
+/// holds every env value in clear), a secret-like value is masked as in the Config drift
+/// view, anything else is sanitised and cut.
+fn annotation_value(key: &str, value: &str) -> String {
+    if key == "kubectl.kubernetes.io/last-applied-configuration" {
+        return "(kubectl's copy of the applied object; not shown, it can hold env values)".into();
+    }
+    let threshold = crate::rules::RulesConfig::default().secret_entropy_bits;
+    let hits = crate::rules::config::scan(key, &ConfigValue::new(value), threshold);
+    if let Some(hit) = hits.first() {
+        return format!("(secret-like: {}) {}", hit.why, clean(&hit.masked));
+    }
+    let mut value = clean(value);
+    if let Some((cut, _)) = value.char_indices().nth(ANNOTATION_CHARS) {
+        value.truncate(cut);
+        value.push('…');
+    }
+    value
+}
+
 fn info(unit: &Unit, container: &crate::model::workloads::Container, init: bool) -> ImageInfo {
     let mut digests: BTreeMap<&str, usize> = BTreeMap::new();
     let mut pods = Vec::new();
@@ -173,6 +217,7 @@ fn info(unit: &Unit, container: &crate::model::workloads::Container, init: bool)
             })
             .collect(),
         pods,
+        annotations: annotations(unit),
         pod_count: unit.pods.len(),
         ai: unit.is_ai(),
         findings: Vec::new(),

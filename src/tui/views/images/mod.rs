@@ -224,6 +224,13 @@ pub fn detail(app: &App) -> Option<Text<'static>> {
             theme.muted,
         ));
     }
+    if !info.annotations.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Pod annotations", theme.accent));
+        for (key, value) in &info.annotations {
+            lines.push(Line::raw(format!("{key} = {value}")));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Registry", theme.accent));
     match &info.registry {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::tui::view::ViewId;
+use crate::tui::views::images::build::ANNOTATION_CHARS;
 use crate::tui::views::reach::tests::{app_with, press, screen};
 use ratatui::crossterm::event::KeyCode;
 
@@ -203,4 +204,55 @@ fn digests_are_shortened_to_eight_hex_characters() {
         "v1@sha256:ffffffff…"
     );
     assert_eq!(tag_or_digest(&Err("bad".into())), "unparsable");
+}
+
+#[test]
+fn pod_annotations_are_drawn_sanitised_masked_and_without_the_last_applied_copy() {
+    let long = "x".repeat(500);
+    let yaml = format!(
+        r#"
+apiVersion: v1
+kind: Namespace
+metadata: {{name: ml}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: trainer
+  namespace: ml
+  annotations:
+    ml.example.com/summary: "epoch 3 \e[2J\e]52;c;aGk=\a done"
+    ml.example.com/hf-token: "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    ml.example.com/long: "{long}"
+    kubectl.kubernetes.io/last-applied-configuration: '{{"spec":{{"containers":[{{"env":[{{"name":"HF_TOKEN","value":"hf_LastAppliedSecret0123456789abcd"}}]}}]}}}}'
+spec:
+  containers: [{{name: t, image: "pytorch/pytorch:2.3.1", resources: {{limits: {{nvidia.com/gpu: "1"}}}}}}]
+"#
+    );
+    let mut app = app_with(&yaml, None);
+    let (info, _) = row_of(&app.views.images, "t");
+    let value = |suffix: &str| {
+        info.annotations
+            .iter()
+            .find(|(k, _)| k.ends_with(suffix))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no annotation {suffix}: {:?}", info.annotations))
+    };
+    assert_eq!(value("summary"), "epoch 3 ^[[2J^[]52;c;aGk=^G done");
+    let token = value("hf-token");
+    assert!(token.starts_with("(secret-like"), "{token}");
+    assert!(!token.contains("AbCdEfGhIjKlMnOp"), "{token}");
+    assert!(!value("last-applied-configuration").contains("hf_LastApplied"));
+    assert_eq!(
+        value("long").chars().count(),
+        ANNOTATION_CHARS + 1,
+        "cut, with …"
+    );
+    app.view = ViewId::Images;
+    app.detail = true;
+    let shown = screen(&mut app, 160, 48);
+    assert!(shown.contains("Pod annotations"), "{shown}");
+    assert!(shown.contains("^[[2J"), "{shown}");
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'));
+    assert!(!shown.contains("hf_LastApplied") && !shown.contains("AbCdEfGhIjKlMnOp"));
 }
