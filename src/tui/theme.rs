@@ -131,6 +131,15 @@ impl Theme {
     /// The theme `name` from the built-ins or the user's `themes/` directory; with
     /// `NO_COLOR` set, always monochrome. A problem warns and falls back to the default.
     pub fn load(name: Option<&str>, no_color: bool) -> (Theme, Vec<String>) {
+        Theme::load_in(name, no_color, crate::config::config_dir().as_deref())
+    }
+
+    /// [`Theme::load`] with user themes in `config_dir/themes/`.
+    pub fn load_in(
+        name: Option<&str>,
+        no_color: bool,
+        config_dir: Option<&std::path::Path>,
+    ) -> (Theme, Vec<String>) {
         let mut warnings = Vec::new();
         if no_color {
             return (Theme::monochrome(), warnings);
@@ -139,8 +148,7 @@ impl Theme {
         let text = match BUILT_IN.iter().find(|(n, _)| *n == wanted) {
             Some((_, text)) => Some(text.to_string()),
             None => {
-                let path = crate::config::config_dir()
-                    .map(|d| d.join("themes").join(format!("{wanted}.toml")));
+                let path = config_dir.map(|d| d.join("themes").join(format!("{wanted}.toml")));
                 match path.as_ref().map(std::fs::read_to_string) {
                     Some(Ok(text)) => Some(text),
                     _ => {
@@ -225,5 +233,36 @@ mod tests {
         assert_eq!(theme.name, "default");
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("no-such-theme"));
+    }
+
+    #[test]
+    fn a_user_theme_in_the_config_directory_is_found_and_a_broken_one_warns() {
+        let dir = tempfile::tempdir().unwrap();
+        let themes = dir.path().join("themes");
+        std::fs::create_dir(&themes).unwrap();
+        let mine = BUILT_IN[0]
+            .1
+            .replace("name = \"default\"", "name = \"mine\"")
+            .replace("accent = \"cyan\"", "accent = \"#ff00ff\"");
+        std::fs::write(themes.join("mine.toml"), mine).unwrap();
+        let (theme, warnings) = Theme::load_in(Some("mine"), false, Some(dir.path()));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(theme.name, "mine");
+        assert_eq!(theme.accent.fg, Some(Color::Rgb(0xff, 0x00, 0xff)));
+
+        std::fs::write(
+            themes.join("broken.toml"),
+            "name = \"broken\"\n[colors]\naccent = \"nope\"\n",
+        )
+        .unwrap();
+        let (theme, warnings) = Theme::load_in(Some("broken"), false, Some(dir.path()));
+        assert_eq!(theme.name, "default");
+        assert!(
+            warnings[0].contains("broken") && warnings[0].contains("invalid"),
+            "{warnings:?}"
+        );
+
+        let (theme, _) = Theme::load_in(Some("mine"), true, Some(dir.path()));
+        assert_eq!(theme.accent.fg, None, "NO_COLOR wins over any theme");
     }
 }
