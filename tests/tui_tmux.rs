@@ -38,6 +38,11 @@ struct Session {
 impl Session {
     /// Start `aigov ARGS` in a detached 160x48 tmux session whose raw output is recorded.
     fn start(test: &str, args: &str) -> Option<Session> {
+        Session::start_with_env(test, "", args)
+    }
+
+    /// [`Session::start`] with `ENV=value` assignments before the command.
+    fn start_with_env(test: &str, env: &str, args: &str) -> Option<Session> {
         if !tmux_available() {
             eprintln!("SKIPPED {test}: tmux is not on PATH");
             return None;
@@ -47,7 +52,7 @@ impl Session {
         let status = dir.path().join("status");
         let raw = dir.path().join("raw");
         let script = format!(
-            "sleep 0.5; AIGOV_CONFIG_DIR={dir} AIGOV_DATA_DIR={dir} {bin} {args}; echo $? > {status}; \
+            "sleep 0.5; {env} AIGOV_CONFIG_DIR={dir} AIGOV_DATA_DIR={dir} {bin} {args}; echo $? > {status}; \
              stty -a | grep -q -- ' icanon' && echo TERMINAL-RESTORED; sleep 60",
             dir = dir.path().display(),
             bin = aigov_binary().display(),
@@ -219,6 +224,32 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     s.keys(&["C-c"]);
     assert_eq!(s.status(), Some(0));
     s.wait_for("TERMINAL-RESTORED");
+}
+
+#[test]
+fn a_bad_kubeconfig_in_a_terminal_leaves_with_one_line_and_exit_2() {
+    let Some(s) = Session::start("badconfig", "--kubeconfig /nonexistent/kubeconfig") else {
+        return;
+    };
+    assert_eq!(s.status(), Some(2));
+    let screen = s.wait_for("TERMINAL-RESTORED");
+    let errors: Vec<&str> = screen.lines().filter(|l| l.starts_with("aigov:")).collect();
+    assert_eq!(errors.len(), 1, "one error line:\n{screen}");
+    assert!(errors[0].contains("/nonexistent/kubeconfig"), "{screen}");
+    assert!(!screen.contains("panicked"), "{screen}");
+}
+
+#[test]
+fn a_panic_in_the_console_restores_the_terminal_and_prints_one_line() {
+    // The test binary is a debug build, which honours AIGOV_TEST_PANIC_IN_CONSOLE.
+    let Some(s) = Session::start_with_env("panic", "AIGOV_TEST_PANIC_IN_CONSOLE=1", "demo") else {
+        return;
+    };
+    assert_eq!(s.status(), Some(2));
+    let screen = s.wait_for("TERMINAL-RESTORED");
+    assert!(!screen.contains("stack backtrace"), "{screen}");
+    let lines: Vec<&str> = screen.lines().filter(|l| l.starts_with("aigov:")).collect();
+    assert_eq!(lines.len(), 1, "{screen}");
 }
 
 #[test]

@@ -96,6 +96,10 @@ pub struct App {
     pub ticks: u64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Why the console ended on its own: the first connection failed (a bad kubeconfig, an
+    /// unknown context, an unreachable server), so there is nothing to show. The caller
+    /// restores the terminal and reports it as a one-line error with exit code 2.
+    pub fatal: Option<String>,
     /// The guided audit in progress (`g`), kept while it is open.
     pub guided: Option<super::guided::State>,
 }
@@ -127,6 +131,7 @@ impl App {
             ticks: 0,
             size: (80, 24),
             quit: false,
+            fatal: None,
             guided: None,
         }
     }

@@ -66,6 +66,11 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
     // The first frame is drawn before anything else happens: before the demo cluster starts
     // and before anything is asked of a real one.
     draw(&mut guard, &mut app)?;
+    // Debug builds only: lets tests prove a panic restores the terminal.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("AIGOV_TEST_PANIC_IN_CONSOLE").is_some() {
+        panic!("AIGOV_TEST_PANIC_IN_CONSOLE is set");
+    }
 
     // The demo simulator and its kubeconfig live as long as the console.
     let mut demo_baseline = None;
@@ -118,7 +123,10 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
         draw(&mut guard, &mut app)?;
     }
     drop(guard);
-    Ok(())
+    match app.fatal {
+        Some(error) => Err(CommandError::Usage(error)),
+        None => Ok(()),
+    }
 }
 
 fn draw(guard: &mut terminal::Guard, app: &mut App) -> Result<(), CommandError> {

@@ -329,3 +329,39 @@ fn warnings_of_the_current_generation_are_kept_and_older_ones_dropped() {
     assert_eq!(app.errors.len(), 2);
     assert!(app.data.is_some(), "a warning blanks nothing");
 }
+
+#[test]
+fn a_failed_first_connection_ends_the_console_but_a_failed_switch_does_not() {
+    let mut app = App::new(Options::default(), Keymap::default(), Theme::default());
+    update(
+        &mut app,
+        Action::ConnectFailed {
+            generation: 0,
+            error: "context \"prod\" not found in /tmp/kubeconfig (contexts: dev)".into(),
+        },
+    );
+    assert!(app.quit);
+    assert_eq!(
+        app.fatal.as_deref(),
+        Some("context \"prod\" not found in /tmp/kubeconfig (contexts: dev)")
+    );
+
+    let mut app = loaded_app(Keymap::default());
+    press(&mut app, KeyCode::Char(':'));
+    typing(&mut app, "ctx other");
+    let effects = press(&mut app, KeyCode::Enter);
+    let generation = match effects.as_slice() {
+        [Effect::Connect { generation, .. }] => *generation,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut app,
+        Action::ConnectFailed {
+            generation,
+            error: "cannot reach https://10.0.0.1:6443".into(),
+        },
+    );
+    assert!(!app.quit, "a failed switch keeps the console");
+    assert_eq!(app.fatal, None);
+    assert_eq!(app.errors.len(), 1);
+}

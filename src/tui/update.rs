@@ -49,6 +49,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ConnectFailed { generation, error } if generation == app.generation => {
             app.loading.active = false;
+            // The very first connection failing leaves nothing to show: leave, as kubectl
+            // would, with the reason. A failed context switch keeps the console open.
+            if generation == 0 && app.connection.is_none() {
+                app.fatal = Some(error.clone());
+                app.quit = true;
+            }
             app.error(error);
             Vec::new()
         }
