@@ -49,6 +49,13 @@ async fn demo_app() -> App {
             data: Box::new(data),
         },
     );
+    // As the runner answers when no change has been recorded on this machine.
+    update(
+        &mut app,
+        Action::AuditLogLoaded(aigov::tui::views::audit_log::Loaded::Missing {
+            path: "/home/ops/.local/share/aigov/audit/audit.jsonl".into(),
+        }),
+    );
     app
 }
 

@@ -43,11 +43,23 @@ impl Session {
 
     /// [`Session::start`] with `ENV=value` assignments before the command.
     fn start_with_env(test: &str, env: &str, args: &str) -> Option<Session> {
+        Session::start_prepared(test, env, args, |_| {})
+    }
+
+    /// [`Session::start_with_env`], after `prepare` has set up the session's directory (it is
+    /// both the config and the data directory).
+    fn start_prepared(
+        test: &str,
+        env: &str,
+        args: &str,
+        prepare: impl FnOnce(&Path),
+    ) -> Option<Session> {
         if !tmux_available() {
             eprintln!("SKIPPED {test}: tmux is not on PATH");
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path());
         let name = format!("aigov-{test}-{}", std::process::id());
         let status = dir.path().join("status");
         let raw = dir.path().join("raw");
@@ -250,6 +262,47 @@ fn a_panic_in_the_console_restores_the_terminal_and_prints_one_line() {
     assert!(!screen.contains("stack backtrace"), "{screen}");
     let lines: Vec<&str> = screen.lines().filter(|l| l.starts_with("aigov:")).collect();
     assert_eq!(lines.len(), 1, "{screen}");
+}
+
+#[test]
+fn the_audit_log_view_shows_a_verified_log_and_refuses_a_tampered_one() {
+    use aigov::audit::{AuditLog, Entry, EntryKind};
+    let write_log = |dir: &Path| {
+        let mut log = AuditLog::open(dir.join("audit").join("audit.jsonl")).unwrap();
+        for verb in ["stage", "patch"] {
+            log.append(
+                Entry::new(EntryKind::Intent)
+                    .user("ops@example.com")
+                    .verb(verb),
+            )
+            .unwrap();
+        }
+    };
+    let Some(s) = Session::start_prepared("auditlog", "", "demo", write_log) else {
+        return;
+    };
+    s.wait_for("refreshed");
+    s.keys(&["8"]);
+    let screen = s.wait_for("chain OK, 2 entries");
+    assert!(
+        screen.contains("ops@example.com") && screen.contains("patch"),
+        "{screen}"
+    );
+    s.keys(&["Enter"]);
+    s.wait_for("\"prev\"");
+    // Tamper with the first line, then read again with r.
+    let path = s.dir.path().join("audit").join("audit.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("ops@example.com", "eve@example.com", 1),
+    )
+    .unwrap();
+    s.keys(&["Escape", "r"]);
+    let screen = s.wait_for("cannot be trusted");
+    assert!(screen.contains("line 1"), "{screen}");
+    s.keys(&["q"]);
+    assert_eq!(s.status(), Some(0));
 }
 
 #[test]

@@ -117,22 +117,27 @@ fn result_cell(r: &Record) -> String {
     "-".into()
 }
 
+/// The table's columns.
+pub const COLUMNS: [&str; 7] = ["SEQ", "TIME", "KIND", "USER", "VERB", "OBJECT", "RESULT"];
+
+/// One record as the table's cells, sanitised (the console's Audit log view uses them too).
+pub fn cells(r: &Record) -> [String; 7] {
+    let e = &r.entry;
+    [
+        r.seq.to_string(),
+        time(&r.ts),
+        e.kind.as_str().to_string(),
+        or_dash(e.user.as_deref(), 40),
+        or_dash(e.verb.as_deref(), 20),
+        or_dash(e.object.as_ref().map(|o| o.display()).as_deref(), 80),
+        result_cell(r),
+    ]
+}
+
 /// The records as an aligned table.
 pub fn table(records: &[Record]) -> String {
-    let mut rows: Vec<[String; 7]> =
-        vec![["SEQ", "TIME", "KIND", "USER", "VERB", "OBJECT", "RESULT"].map(String::from)];
-    for r in records {
-        let e = &r.entry;
-        rows.push([
-            r.seq.to_string(),
-            time(&r.ts),
-            e.kind.as_str().to_string(),
-            or_dash(e.user.as_deref(), 40),
-            or_dash(e.verb.as_deref(), 20),
-            or_dash(e.object.as_ref().map(|o| o.display()).as_deref(), 80),
-            result_cell(r),
-        ]);
-    }
+    let mut rows: Vec<[String; 7]> = vec![COLUMNS.map(String::from)];
+    rows.extend(records.iter().map(cells));
     let mut widths = [0usize; 7];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -50,6 +50,8 @@ pub enum Action {
         message: String,
     },
     GuidedReportWritten(Result<Vec<PathBuf>, String>),
+    /// The audit log as read (and verified) from the data directory.
+    AuditLogLoaded(super::views::audit_log::Loaded),
 }
 
 impl std::fmt::Debug for Action {
@@ -83,6 +85,7 @@ impl std::fmt::Debug for Action {
                 message,
             } => write!(f, "Warning({generation}, {message})"),
             Action::GuidedReportWritten(r) => write!(f, "GuidedReportWritten({r:?})"),
+            Action::AuditLogLoaded(_) => write!(f, "AuditLogLoaded"),
         }
     }
 }
@@ -99,4 +102,6 @@ pub enum Effect {
     Reload { generation: u64 },
     /// Write the guided audit's report (Markdown and JSON).
     WriteGuidedReport(Box<super::guided::Report>),
+    /// Read and verify the audit log, for the Audit log view.
+    LoadAuditLog,
 }

@@ -9,6 +9,7 @@
 use super::action::{Action, Effect};
 use super::app::ConnectionInfo;
 use super::data::{BuildInputs, derive};
+use super::views::audit_log::Loaded;
 use crate::cluster::{ConnectOptions, Connection, LoadOptions, connect, load};
 use crate::model::Snapshot;
 use crate::rules::config::Baseline;
@@ -115,6 +116,12 @@ impl State {
                 self.stop().await;
                 self.begin(generation, Start::Reload, tx);
             }
+            Effect::LoadAuditLog => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Action::AuditLogLoaded(read_audit_log()));
+                });
+            }
             Effect::WriteGuidedReport(report) => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -187,6 +194,26 @@ fn baseline_for(
         Ok(Some(saved)) => (Some(saved), None),
         Ok(None) => (fallback, None),
         Err(e) => (None, Some(format!("drift is not shown: {e}"))),
+    }
+}
+
+/// The audit log of the data directory, verified; a missing log is not an error.
+fn read_audit_log() -> Loaded {
+    let path = match crate::audit::default_path() {
+        Ok(path) => path,
+        Err(e) => return Loaded::Failed(e.to_string()),
+    };
+    let shown = crate::sanitize::sanitize(&path.display().to_string()).into_owned();
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Loaded::Missing { path: shown };
+    }
+    match crate::audit::show::read(&path) {
+        Ok((records, torn)) => Loaded::Read {
+            path: shown,
+            records,
+            torn: torn.is_some(),
+        },
+        Err(e) => Loaded::Failed(crate::sanitize::sanitize(&e.to_string()).into_owned()),
     }
 }
 

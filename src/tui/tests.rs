@@ -365,3 +365,60 @@ fn a_failed_first_connection_ends_the_console_but_a_failed_switch_does_not() {
     assert_eq!(app.fatal, None);
     assert_eq!(app.errors.len(), 1);
 }
+
+#[test]
+fn the_audit_log_view_reads_the_log_when_opened_and_lists_newest_first() {
+    use crate::audit::{AuditLog, Entry, EntryKind, MemorySink};
+    use crate::tui::views::audit_log::Loaded;
+    let mut app = loaded_app(Keymap::default());
+    let effects = press(&mut app, KeyCode::Char('8'));
+    assert_eq!(effects, vec![Effect::LoadAuditLog]);
+    assert!(
+        press(&mut app, KeyCode::Char('j')).is_empty(),
+        "only on opening"
+    );
+
+    let mut log = AuditLog::with_sink(MemorySink::new()).unwrap();
+    for verb in ["stage", "patch"] {
+        log.append(
+            Entry::new(EntryKind::Intent)
+                .user("ops@example.com")
+                .verb(verb),
+        )
+        .unwrap();
+    }
+    let bytes = log.into_sink().into_bytes();
+    let mut records = Vec::new();
+    crate::audit::verify::scan(&bytes, &crate::audit::Head::genesis(), 1, |r| {
+        records.push(r)
+    })
+    .unwrap();
+    update(
+        &mut app,
+        Action::AuditLogLoaded(Loaded::Read {
+            path: "/data/audit/audit.jsonl".into(),
+            records,
+            torn: false,
+        }),
+    );
+    let table = crate::tui::views::table(&mut app).expect("a table once read");
+    let first = &table.selected_row().unwrap().cells;
+    assert_eq!(first[0], "2", "newest first");
+    assert_eq!(first[4], "patch");
+    press(&mut app, KeyCode::Enter);
+    let detail = crate::tui::views::detail(&app).expect("the entry in full");
+    let text: String = detail.lines.iter().map(|l| l.to_string() + "\n").collect();
+    assert!(
+        text.contains("\"verb\": \"patch\"") && text.contains("\"hash\""),
+        "{text}"
+    );
+
+    update(
+        &mut app,
+        Action::AuditLogLoaded(Loaded::Failed("line 2: modified".into())),
+    );
+    assert!(
+        crate::tui::views::table(&mut app).is_none(),
+        "an untrusted log shows no rows"
+    );
+}

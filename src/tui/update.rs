@@ -10,6 +10,16 @@ use super::{layout, views};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEventKind};
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let before = app.view;
+    let mut effects = dispatch(app, action);
+    // The audit log is read again whenever its view is opened.
+    if app.view == ViewId::AuditLog && before != ViewId::AuditLog {
+        effects.push(Effect::LoadAuditLog);
+    }
+    effects
+}
+
+fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(event) => key(app, event),
         Action::Mouse(event) => {
@@ -101,6 +111,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             message,
         } if generation == app.generation => {
             app.error(message);
+            Vec::new()
+        }
+        Action::AuditLogLoaded(loaded) => {
+            views::audit_log::loaded(&mut app.views.audit_log, loaded);
             Vec::new()
         }
         Action::GuidedReportWritten(result) => {
@@ -256,9 +270,13 @@ fn reload(app: &mut App) -> Vec<Effect> {
     app.loading.active = true;
     app.loading.kinds.clear();
     app.flash("reloading");
-    vec![Effect::Reload {
+    let mut effects = vec![Effect::Reload {
         generation: app.generation,
-    }]
+    }];
+    if app.view == ViewId::AuditLog {
+        effects.push(Effect::LoadAuditLog);
+    }
+    effects
 }
 
 fn switch_context(app: &mut App, context: String) -> Vec<Effect> {
