@@ -320,3 +320,47 @@ fn kubectl_get_watch_streams_changes() {
         "created and deleted are both seen: {text}"
     );
 }
+
+#[test]
+fn kubectl_shows_pod_security_warnings_and_audit_ids() {
+    let Some(k) = Kubectl::start("kubectl_shows_pod_security_warnings_and_audit_ids") else {
+        return;
+    };
+    let out = k.run(&[
+        "label",
+        "--dry-run=server",
+        "--overwrite",
+        "namespace",
+        "ml-training",
+        "pod-security.kubernetes.io/enforce=restricted",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "Warning: existing pods in namespace \"ml-training\" violate the new PodSecurity enforce level \"restricted:latest\""
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("resnet50-train-imagenet-bxh2b: hostPath volumes"),
+        "{stderr}"
+    );
+    // A dry run changed nothing: the label is still the demo's baseline.
+    let level = k.ok(&[
+        "get",
+        "namespace",
+        "ml-training",
+        "-o",
+        "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}",
+    ]);
+    assert_eq!(level, "baseline");
+    // Every answer carries an Audit-Id, as the API server's do.
+    let verbose = k.run(&["get", "namespace", "ml-training", "-v=8"]);
+    let log = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        log.lines()
+            .any(|l| l.trim_start().starts_with("Audit-Id: ") && l.len() > 40),
+        "{log}"
+    );
+}

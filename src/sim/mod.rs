@@ -13,6 +13,7 @@ mod load;
 mod objects;
 mod ownership;
 mod patch;
+mod pod_security;
 pub mod protobuf;
 mod read;
 pub mod registry;

@@ -254,6 +254,13 @@ pub async fn handle(
             Err((user, e)) => (user, e.into_response()),
         },
     };
+    // Every answer carries an Audit-Id, as the API server's do, so a client can point at the
+    // server's audit event for a request.
+    let mut response = response;
+    let audit_id = audit_id();
+    if let Ok(value) = HeaderValue::from_str(&audit_id) {
+        response.headers_mut().insert("audit-id", value);
+    }
     state.record(LoggedRequest {
         method: method.to_string(),
         path: uri.path().to_string(),
@@ -262,6 +269,23 @@ pub async fn handle(
         status: response.status().as_u16(),
     });
     response
+}
+
+/// A random UUID (version 4), as the API server's Audit-Id.
+fn audit_id() -> String {
+    use rand::Rng;
+    let mut bytes: [u8; 16] = rand::rng().random();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn respond(

@@ -4,6 +4,7 @@
 use super::objects::{name_of, namespace_of, prepare_new};
 use super::ownership;
 use super::patch::{PatchType, patch};
+use super::pod_security;
 use super::server::{Ctx, json_response};
 use super::status::ApiError;
 use super::store::Write;
@@ -142,6 +143,7 @@ pub fn update(ctx: &Ctx, name: &str, mut body: Value) -> Result<Response, ApiErr
     let namespace = ctx.object_namespace();
     let status_write = ctx.path.subresource.as_deref() == Some("status");
     let manager = manager(ctx);
+    let before = ctx.state.store.get(ctx.path.resource, &namespace, name);
     let (_, stored) = ctx.state.store.write(
         ctx.path.resource,
         &namespace,
@@ -157,7 +159,8 @@ pub fn update(ctx: &Ctx, name: &str, mut body: Value) -> Result<Response, ApiErr
             Ok(Write::Put(body))
         },
     )?;
-    Ok(json_response(&stored))
+    let warnings = pod_security_warnings(ctx, before.as_deref(), &stored);
+    Ok(with_warnings(json_response(&stored), &warnings))
 }
 
 pub fn patch_object(
@@ -179,6 +182,7 @@ pub fn patch_object(
     if patch_type == PatchType::Apply {
         check_namespace_exists(ctx, &namespace)?;
     }
+    let before = ctx.state.store.get(ctx.path.resource, &namespace, name);
     let (kind, stored) = ctx.state.store.write(
         ctx.path.resource,
         &namespace,
@@ -223,10 +227,51 @@ pub fn patch_object(
             Ok(Write::Put(next))
         },
     )?;
-    Ok(match kind {
+    let warnings = pod_security_warnings(ctx, before.as_deref(), &stored);
+    let response = match kind {
         super::store::ChangeKind::Added => created(&stored),
         _ => json_response(&stored),
-    })
+    };
+    Ok(with_warnings(response, &warnings))
+}
+
+/// Pod Security admission's warnings for a write to a Namespace that sets or changes its
+/// `enforce` level: the pods already there that the new level would refuse.
+fn pod_security_warnings(ctx: &Ctx, before: Option<&Value>, after: &Value) -> Vec<String> {
+    if ctx.resource_type().kind != "Namespace" {
+        return Vec::new();
+    }
+    let Some(level) = pod_security::level_of(after) else {
+        return Vec::new();
+    };
+    if before.and_then(pod_security::level_of) == Some(level) {
+        return Vec::new();
+    }
+    let Some(pods) = ctx.state.resources.by_kind("v1", "Pod") else {
+        return Vec::new();
+    };
+    let namespace = name_of(after);
+    let (pods, _, _) = ctx
+        .state
+        .store
+        .list(pods, Some(namespace), None, None, &|_| true);
+    pod_security::warnings(namespace, level, pods.iter().map(|p| p.as_ref()))
+}
+
+/// `Warning: 299 - "text"` headers, as the API server sends admission warnings.
+fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for text in warnings {
+        let value = format!(
+            "299 - \"{}\"",
+            text.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .append(axum::http::header::WARNING, value);
+        }
+    }
+    response
 }
 
 /// Delete one object, and (unless orphaning) its dependents and, for a namespace, its contents.
