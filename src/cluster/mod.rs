@@ -9,6 +9,7 @@ pub mod load;
 pub mod read_only;
 pub mod watch;
 pub mod whoami;
+pub mod write;
 
 pub use connect::{ConnectOptions, Connection, connect};
 pub use error::Error;
