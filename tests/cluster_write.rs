@@ -8,6 +8,7 @@ mod common;
 
 use aigov::cluster::write::{Operation, PatchType, Target, WriteError, WriteRequest, Writer};
 use aigov::cluster::{ConnectOptions, connect};
+use aigov::model::Kind;
 use aigov::sim::FaultSettings;
 use serde_json::json;
 use std::time::Duration;
@@ -15,13 +16,7 @@ use std::time::Duration;
 const ADMIN: &str = "aigov-demo-admin";
 
 fn namespace(name: &str) -> Target {
-    Target {
-        group: String::new(),
-        version: "v1".into(),
-        plural: "namespaces".into(),
-        namespace: String::new(),
-        name: name.into(),
-    }
+    Target::of(Kind::Namespace, "", name)
 }
 
 fn label(target: Target, rv: Option<&str>, dry_run: bool) -> WriteRequest {

@@ -10,24 +10,53 @@
 
 use super::connect::Connection;
 use super::error::error_chain;
+use crate::model::Kind;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::client::Body;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// What a write is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The object a write is sent to: enough to build the request URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     /// Empty for the core group.
     pub group: String,
     pub version: String,
-    /// The resource's plural name: `deployments`, `rolebindings`.
-    pub plural: String,
+    /// The resource plural in the URL (`deployments`).
+    pub resource: String,
+    pub kind: String,
     /// Empty for cluster-scoped objects.
     pub namespace: String,
     pub name: String,
 }
 
 impl Target {
+    /// The target for an object of a kind aigov reads.
+    pub fn of(kind: Kind, namespace: &str, name: &str) -> Self {
+        let api = kind.api();
+        Target {
+            group: api.group.to_string(),
+            version: api.version.to_string(),
+            resource: api.plural.to_string(),
+            kind: api.kind.to_string(),
+            namespace: if api.namespaced {
+                namespace.to_string()
+            } else {
+                String::new()
+            },
+            name: name.to_string(),
+        }
+    }
+
+    /// `apps/v1` or `v1`, as in an object's `apiVersion`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
     /// The collection URL path: `/api/v1/namespaces/ns/pods` or `/apis/g/v/plural`.
     pub fn collection_path(&self) -> String {
         let base = if self.group.is_empty() {
@@ -36,36 +65,46 @@ impl Target {
             format!("/apis/{}/{}", self.group, self.version)
         };
         if self.namespace.is_empty() {
-            format!("{base}/{}", self.plural)
+            format!("{base}/{}", self.resource)
         } else {
-            format!("{base}/namespaces/{}/{}", self.namespace, self.plural)
-        }
-    }
-
-    /// `plural[.group] namespace/name`, for messages.
-    pub fn display(&self) -> String {
-        let resource = if self.group.is_empty() {
-            self.plural.clone()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        };
-        if self.namespace.is_empty() {
-            format!("{resource} {}", self.name)
-        } else {
-            format!("{resource} {}/{}", self.namespace, self.name)
+            format!("{base}/namespaces/{}/{}", self.namespace, self.resource)
         }
     }
 }
 
-/// The patch formats a remediation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// The `Content-Type` of a PATCH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PatchType {
+    /// `application/merge-patch+json` (RFC 7386).
     Merge,
+    /// `application/json-patch+json` (RFC 6902).
     Json,
+    /// `application/strategic-merge-patch+json`.
     Strategic,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl PatchType {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            PatchType::Merge => "application/merge-patch+json",
+            PatchType::Json => "application/json-patch+json",
+            PatchType::Strategic => "application/strategic-merge-patch+json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     Patch { patch_type: PatchType, body: Value },
     Create { body: Value },
@@ -172,7 +211,7 @@ impl Writer {
             .map_err(|e| invalid(target, &e))?;
         let outcome = self.send_raw(target, request).await?;
         outcome.object.ok_or_else(|| WriteError::Unknown {
-            target: target.display(),
+            target: target.to_string(),
             reason: "the server returned no object".into(),
         })
     }
@@ -229,7 +268,7 @@ impl Writer {
         request: http::Request<Vec<u8>>,
     ) -> Result<WriteOutcome, WriteError> {
         let unknown = |reason: String| WriteError::Unknown {
-            target: target.display(),
+            target: target.to_string(),
             reason,
         };
         let timeout = self.connection.timeout;
@@ -280,7 +319,7 @@ impl Writer {
                 .to_string()
         };
         Err(WriteError::Answered {
-            target: target.display(),
+            target: target.to_string(),
             status,
             reason: field("reason"),
             message: field("message"),
@@ -292,7 +331,7 @@ impl Writer {
 
 fn invalid(target: &Target, error: &dyn std::fmt::Display) -> WriteError {
     WriteError::Invalid {
-        target: target.display(),
+        target: target.to_string(),
         reason: error.to_string(),
     }
 }
@@ -367,26 +406,16 @@ mod tests {
 
     #[test]
     fn targets_build_kubernetes_paths() {
-        let deployment = Target {
-            group: "apps".into(),
-            version: "v1".into(),
-            plural: "deployments".into(),
-            namespace: "ml".into(),
-            name: "vllm".into(),
-        };
+        let deployment = Target::of(Kind::Deployment, "ml", "vllm");
         assert_eq!(
             deployment.collection_path(),
             "/apis/apps/v1/namespaces/ml/deployments"
         );
-        assert_eq!(deployment.display(), "deployments.apps ml/vllm");
-        let namespace = Target {
-            group: String::new(),
-            version: "v1".into(),
-            plural: "namespaces".into(),
-            namespace: String::new(),
-            name: "ml".into(),
-        };
+        assert_eq!(deployment.to_string(), "Deployment ml/vllm");
+        assert_eq!(deployment.api_version(), "apps/v1");
+        let namespace = Target::of(Kind::Namespace, "ignored", "ml");
         assert_eq!(namespace.collection_path(), "/api/v1/namespaces");
+        assert_eq!(namespace.to_string(), "Namespace ml");
     }
 
     #[test]
