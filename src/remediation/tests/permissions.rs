@@ -332,3 +332,87 @@ fn the_default_token_is_turned_off_on_the_account_and_on_templates_that_turn_it_
     );
     undo_restores(&objects, &proposal, &after, true);
 }
+
+#[test]
+fn shared_roles_and_wildcard_grants_are_not_narrowed_the_subject_goes_instead() {
+    let extra = r#"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: shared-reader, namespace: ml}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: carol-reader, namespace: ml}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: shared-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: carol}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: dave-reader, namespace: ml}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: shared-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: dave}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: everything-core, namespace: ml}
+rules:
+- {apiGroups: [""], resources: ["*"], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: erin-core, namespace: ml}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: everything-core}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: erin}]
+"#;
+    let objects = Objects::from_yaml(&format!("{FIXTURE}{extra}"));
+    for (key, binding) in [
+        (
+            "AIGOV-RBAC-001:RoleBinding/ml/carol-reader#subject/User/carol",
+            "carol-reader",
+        ),
+        (
+            "AIGOV-RBAC-001:RoleBinding/ml/erin-core#subject/User/erin",
+            "erin-core",
+        ),
+    ] {
+        let (proposal, after) = fixes(&objects, key);
+        let Proposal::Change {
+            remediation: Remediation::RemoveSubject { deleted, .. },
+            changes,
+            ..
+        } = &proposal
+        else {
+            panic!("{proposal:#?}")
+        };
+        assert_eq!(deleted, &vec![format!("RoleBinding ml/{binding}")]);
+        assert_eq!(changes[0].operation, Operation::Delete);
+        // The role is untouched: dave still reads Secrets through it.
+        let roles_before: Vec<_> = objects.snapshot().roles;
+        assert_eq!(after.snapshot().roles, roles_before);
+    }
+}
+
+#[test]
+fn a_bare_pod_that_turns_the_token_on_itself_leaves_only_guidance() {
+    let pod = r#"
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: scratch, namespace: ml}
+spec:
+  automountServiceAccountToken: true
+  containers: [{name: x, image: "pytorch/pytorch@sha256:3333333333333333333333333333333333333333333333333333333333333333"}]
+"#;
+    let snapshot = Objects::from_yaml(&format!("{FIXTURE}{pod}")).snapshot();
+    let f = finding(
+        &snapshot,
+        "AIGOV-RBAC-009:ServiceAccount/ml/default#automount",
+    );
+    assert!(!f.remediable, "{:?}", f.evidence);
+    assert!(
+        matches!(propose(&f, &snapshot), Proposal::Guidance(g) if g.contains("Pod ml/scratch"))
+    );
+}

@@ -344,3 +344,26 @@ spec:
     assert!(!f.remediable);
     assert!(matches!(propose(&f, &snapshot), Proposal::Guidance(_)));
 }
+
+#[test]
+fn the_precondition_makes_a_patch_fail_on_an_object_changed_since_the_snapshot() {
+    let objects = Objects::from_yaml(&fixture());
+    let f = finding(&objects.snapshot(), SERVER);
+    let proposal = propose(&f, &objects.snapshot());
+    let c = &proposal.changes()[0];
+    let mut guarded = c.clone();
+    guarded.operation = Operation::Patch {
+        patch_type: PatchType::Json,
+        body: c.precondition_body().unwrap(),
+    };
+    let mut same = objects.clone();
+    assert!(same.apply(&guarded).is_ok());
+    let mut changed = objects.clone();
+    let deployment = changed
+        .0
+        .iter_mut()
+        .find(|d| d["kind"] == "Deployment")
+        .unwrap();
+    deployment["metadata"]["resourceVersion"] = json!("102");
+    assert!(changed.apply(&guarded).is_err());
+}
