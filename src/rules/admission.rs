@@ -60,11 +60,20 @@ enum Coverage {
     OnlyWarns,
 }
 
-fn covers(binding: &AdmissionPolicyBinding, namespace_labels: &crate::model::Labels) -> bool {
-    binding
-        .namespace_selector
-        .as_ref()
-        .is_none_or(|s| s.matches(namespace_labels))
+/// The label the API server sets on every namespace, to its name (it cannot be changed).
+const NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+fn covers(binding: &AdmissionPolicyBinding, namespace: &crate::model::Meta) -> bool {
+    binding.namespace_selector.as_ref().is_none_or(|s| {
+        if namespace.labels.contains_key(NAME_LABEL) {
+            s.matches(&namespace.labels)
+        } else {
+            // Manifests and fixtures leave it out; the server would have set it.
+            let mut labels = namespace.labels.clone();
+            labels.insert(NAME_LABEL.into(), namespace.name.clone());
+            s.matches(&labels)
+        }
+    })
 }
 
 pub fn evaluate(view: &View, out: &mut Vec<Finding>) {
@@ -104,7 +113,7 @@ pub fn evaluate(view: &View, out: &mut Vec<Finding>) {
             if !digest_policies
                 .iter()
                 .any(|p| p.meta.name == binding.policy_name)
-                || !covers(binding, &ns.meta.labels)
+                || !covers(binding, &ns.meta)
             {
                 continue;
             }

@@ -54,6 +54,23 @@ impl Unit<'_> {
         super::finding::ObjectRef::new(self.kind, self.namespace, self.name)
     }
 
+    /// Whether a patch can change the unit's pod spec in place: a controller's template can,
+    /// except a Job's (immutable once created); a pod's spec cannot, apart from its images.
+    pub fn spec_patchable(&self) -> bool {
+        !matches!(self.kind, "Pod" | "Job")
+    }
+
+    /// Whether a patch can change the unit's container images in place: a template (not a
+    /// Job's), or a pod no controller manages (`spec.containers[*].image` is mutable on a
+    /// running pod; the kubelet restarts the container).
+    pub fn images_patchable(&self) -> bool {
+        match self.kind {
+            "Job" => false,
+            "Pod" => self.pods.iter().all(|p| p.meta.controller().is_none()),
+            _ => true,
+        }
+    }
+
     /// Heuristic: a unit that serves models (inference) rather than trains them.
     pub fn is_inference(&self) -> bool {
         const SERVING: [&str; 8] = [

@@ -231,6 +231,18 @@ fn unpinned(
             .push(format!("registry look-up failed: {}", sanitize(reason)));
     }
     match pin {
+        Some(_) if !unit.images_patchable() => {
+            f.remediable = false;
+            f.evidence.push(format!(
+                "the image cannot be patched in place ({}): pin it where the {} is created",
+                if unit.kind == "Job" {
+                    "a Job's pod template is immutable"
+                } else {
+                    "a controller manages the pod"
+                },
+                unit.kind
+            ));
+        }
         Some(source) => f.evidence.push(format!("fix: pin to {source}")),
         None => f.remediable = false,
     }

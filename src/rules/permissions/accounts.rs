@@ -110,6 +110,13 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
             as_default.entry(unit.namespace).or_default().push(unit);
         }
     }
+    let sa_exists: HashSet<&str> = view
+        .snapshot
+        .service_accounts
+        .iter()
+        .filter(|s| s.meta.name == "default")
+        .map(|s| s.meta.namespace.as_str())
+        .collect();
     let automount_of: HashMap<&str, Option<bool>> = view
         .snapshot
         .service_accounts
@@ -137,6 +144,9 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
         let sa_known = view.known(Kind::ServiceAccount, ns);
         let sa_automount = automount_of.get(ns).copied().flatten();
         let (mut mounted, mut undecided) = (Vec::new(), 0usize);
+        // Units whose own template must change (the account's setting does not win over
+        // theirs), and whether each of them can be patched in place.
+        let mut template_fix_possible = true;
         for unit in as_default.get(ns).into_iter().flatten() {
             let automount = match (unit.spec.automount_token, sa_known) {
                 (Some(pod), _) => Some(pod),
@@ -144,7 +154,14 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
                 (None, false) => None,
             };
             match automount {
-                Some(true) => mounted.push(format!("{}/{}", unit.kind, unit.name)),
+                Some(true) => {
+                    let own_setting =
+                        unit.spec.automount_token == Some(true) || !sa_exists.contains(ns);
+                    if own_setting && !unit.spec_patchable() {
+                        template_fix_possible = false;
+                    }
+                    mounted.push(format!("{}/{}", unit.kind, unit.name));
+                }
                 Some(false) => {}
                 None => undecided += 1,
             }
@@ -179,6 +196,13 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
             finding.severity = Severity::High;
             evidence.push("the token carries the permissions of:".to_string());
             evidence.extend(lines.iter().cloned());
+        }
+        if !template_fix_possible {
+            finding.remediable = false;
+            evidence.push(
+                "a pod or Job sets automountServiceAccountToken itself and cannot be patched in place"
+                    .to_string(),
+            );
         }
         finding.evidence = evidence;
         out.push(finding);

@@ -119,6 +119,14 @@ fn read_write_data(view: &View, unit: &Unit<'_>, out: &mut Vec<Finding>) {
                 "container {container} mounts it at {mount_path} without readOnly"
             ));
         }
+        if !unit.spec_patchable() {
+            // A pod's mounts and a Job's template cannot change in place.
+            f.remediable = false;
+            f.evidence.push(format!(
+                "the {} cannot be patched in place: set readOnly where it is created",
+                unit.kind
+            ));
+        }
         out.push(f);
     }
 }

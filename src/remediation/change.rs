@@ -1,0 +1,343 @@
+//! `PlannedChange`: one concrete request against one object (target, operation, precondition)
+//! with the operation that undoes it, recorded from the live values when it was planned.
+
+use crate::model::{Kind, Meta};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The object a change is sent to: enough to build the request URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// Empty for the core group.
+    pub group: String,
+    pub version: String,
+    /// The resource plural in the URL (`deployments`).
+    pub resource: String,
+    pub kind: String,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl Target {
+    pub fn of(kind: Kind, namespace: &str, name: &str) -> Self {
+        let api = kind.api();
+        Target {
+            group: api.group.to_string(),
+            version: api.version.to_string(),
+            resource: api.plural.to_string(),
+            kind: api.kind.to_string(),
+            namespace: if api.namespaced {
+                namespace.to_string()
+            } else {
+                String::new()
+            },
+            name: name.to_string(),
+        }
+    }
+
+    /// `apps/v1` or `v1`, as in an object's `apiVersion`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// The `Content-Type` of a PATCH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PatchType {
+    /// `application/merge-patch+json` (RFC 7386).
+    Merge,
+    /// `application/json-patch+json` (RFC 6902).
+    Json,
+    /// `application/strategic-merge-patch+json`.
+    Strategic,
+}
+
+impl PatchType {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            PatchType::Merge => "application/merge-patch+json",
+            PatchType::Json => "application/json-patch+json",
+            PatchType::Strategic => "application/strategic-merge-patch+json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    Patch { patch_type: PatchType, body: Value },
+    Create { body: Value },
+    Delete,
+}
+
+/// One request of a remediation. Bodies are built from the compact model only, so they can
+/// never carry Secret data (the model holds none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedChange {
+    pub target: Target,
+    pub operation: Operation,
+    /// The live object's resourceVersion when the change was planned: the apply step sends
+    /// it as a precondition ([`PlannedChange::precondition_body`]), so a concurrent change
+    /// fails with a conflict instead of being overwritten. `None` for creates and for
+    /// inverses, whose precondition is the object the apply step got back.
+    pub resource_version: Option<String>,
+    /// The live object's uid, for delete preconditions. `None` as for `resource_version`.
+    pub uid: Option<String>,
+    /// One line naming the object and the action.
+    pub description: String,
+    /// The key of the finding this change fixes.
+    pub finding_key: String,
+    /// What undoes this change, recorded from the live values at planning time.
+    pub undo: Operation,
+    /// Whether `undo` restores the object exactly. A delete undone by a create from the
+    /// compact model loses what the model does not keep (owner references, managed fields,
+    /// the uid); planners then prefer a patch over a delete.
+    pub undo_exact: bool,
+}
+
+impl PlannedChange {
+    pub(crate) fn patch(
+        target: Target,
+        meta: &Meta,
+        patch_type: PatchType,
+        body: Value,
+        undo: Value,
+        description: String,
+    ) -> Self {
+        PlannedChange {
+            target,
+            operation: Operation::Patch { patch_type, body },
+            resource_version: precondition(&meta.resource_version),
+            uid: precondition(&meta.uid),
+            description,
+            finding_key: String::new(),
+            undo: Operation::Patch {
+                patch_type,
+                body: undo,
+            },
+            undo_exact: true,
+        }
+    }
+
+    pub(crate) fn create(target: Target, body: Value, description: String) -> Self {
+        PlannedChange {
+            target,
+            operation: Operation::Create { body },
+            resource_version: None,
+            uid: None,
+            description,
+            finding_key: String::new(),
+            undo: Operation::Delete,
+            undo_exact: true,
+        }
+    }
+
+    /// A delete whose undo re-creates `recreate` (built from the model).
+    pub(crate) fn delete(
+        target: Target,
+        meta: &Meta,
+        recreate: Value,
+        exact: bool,
+        description: String,
+    ) -> Self {
+        PlannedChange {
+            target,
+            operation: Operation::Delete,
+            resource_version: precondition(&meta.resource_version),
+            uid: precondition(&meta.uid),
+            description,
+            finding_key: String::new(),
+            undo: Operation::Create { body: recreate },
+            undo_exact: exact,
+        }
+    }
+
+    /// The change that undoes this one. Its preconditions are empty: the rollback step takes
+    /// them from the object the apply returned. The inverse of the inverse is this change.
+    pub fn inverse(&self) -> PlannedChange {
+        PlannedChange {
+            target: self.target.clone(),
+            operation: self.undo.clone(),
+            resource_version: None,
+            uid: None,
+            description: format!("undo: {}", self.description),
+            finding_key: self.finding_key.clone(),
+            undo: self.operation.clone(),
+            undo_exact: self.undo_exact,
+        }
+    }
+
+    /// The body to send with the precondition in it: `metadata.resourceVersion` in a merge
+    /// or strategic patch, a leading `test` of it in a JSON patch. Creates carry none;
+    /// `None` for a delete (its precondition goes in DeleteOptions, see
+    /// [`PlannedChange::delete_preconditions`]).
+    pub fn precondition_body(&self) -> Option<Value> {
+        match &self.operation {
+            Operation::Create { body } => Some(body.clone()),
+            Operation::Delete => None,
+            Operation::Patch { patch_type, body } => {
+                let Some(rv) = &self.resource_version else {
+                    return Some(body.clone());
+                };
+                let mut body = body.clone();
+                match patch_type {
+                    PatchType::Json => {
+                        if let Value::Array(ops) = &mut body {
+                            ops.insert(
+                                0,
+                                json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv}),
+                            );
+                        }
+                    }
+                    PatchType::Merge | PatchType::Strategic => {
+                        if let Value::Object(map) = &mut body {
+                            let meta = map.entry("metadata").or_insert_with(|| json!({}));
+                            if let Value::Object(meta) = meta {
+                                meta.insert("resourceVersion".into(), json!(rv));
+                            }
+                        }
+                    }
+                }
+                Some(body)
+            }
+        }
+    }
+
+    /// `DeleteOptions.preconditions` for a delete.
+    pub fn delete_preconditions(&self) -> Value {
+        let mut pre = serde_json::Map::new();
+        if let Some(uid) = &self.uid {
+            pre.insert("uid".into(), json!(uid));
+        }
+        if let Some(rv) = &self.resource_version {
+            pre.insert("resourceVersion".into(), json!(rv));
+        }
+        Value::Object(pre)
+    }
+}
+
+fn precondition(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// `metadata` for a body built from the model: name, namespace, labels and annotations.
+/// Server-set fields (uid, resourceVersion, managedFields, ownerReferences) are left out.
+pub(crate) fn metadata(meta: &Meta) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("name".into(), json!(meta.name));
+    if !meta.namespace.is_empty() {
+        m.insert("namespace".into(), json!(meta.namespace));
+    }
+    if !meta.labels.is_empty() {
+        m.insert("labels".into(), json!(meta.labels));
+    }
+    if !meta.annotations.is_empty() {
+        m.insert("annotations".into(), json!(meta.annotations));
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            name: "x".into(),
+            namespace: "ml".into(),
+            uid: "u-1".into(),
+            resource_version: "42".into(),
+            ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn targets_use_the_kind_coordinates_and_drop_namespaces_of_cluster_kinds() {
+        let t = Target::of(Kind::CronJob, "ml", "nightly");
+        assert_eq!(
+            (t.group.as_str(), t.version.as_str(), t.resource.as_str()),
+            ("batch", "v1", "cronjobs")
+        );
+        assert_eq!(t.to_string(), "CronJob ml/nightly");
+        let t = Target::of(Kind::Namespace, "ignored", "ml");
+        assert_eq!(t.namespace, "");
+        assert_eq!(t.api_version(), "v1");
+    }
+
+    #[test]
+    fn the_inverse_swaps_operations_and_round_trips() {
+        let change = PlannedChange::patch(
+            Target::of(Kind::Namespace, "", "ml"),
+            &meta(),
+            PatchType::Merge,
+            json!({"metadata": {"labels": {"a": "b"}}}),
+            json!({"metadata": {"labels": {"a": null}}}),
+            "label".into(),
+        );
+        let inverse = change.inverse();
+        assert_eq!(inverse.operation, change.undo);
+        assert_eq!(inverse.undo, change.operation);
+        assert_eq!(inverse.resource_version, None);
+        assert_eq!(inverse.inverse().operation, change.operation);
+        let create = PlannedChange::create(
+            Target::of(Kind::ConfigMap, "ml", "c"),
+            json!({}),
+            "c".into(),
+        );
+        assert_eq!(create.inverse().operation, Operation::Delete);
+    }
+
+    #[test]
+    fn preconditions_go_into_the_body_by_patch_type() {
+        let merge = PlannedChange::patch(
+            Target::of(Kind::Namespace, "", "ml"),
+            &meta(),
+            PatchType::Merge,
+            json!({"metadata": {"labels": {"a": "b"}}}),
+            json!({}),
+            "label".into(),
+        );
+        assert_eq!(
+            merge.precondition_body().unwrap(),
+            json!({"metadata": {"labels": {"a": "b"}, "resourceVersion": "42"}})
+        );
+        let jp = PlannedChange::patch(
+            Target::of(Kind::Role, "ml", "r"),
+            &meta(),
+            PatchType::Json,
+            json!([{"op": "remove", "path": "/rules/0"}]),
+            json!([]),
+            "narrow".into(),
+        );
+        assert_eq!(
+            jp.precondition_body().unwrap()[0],
+            json!({"op": "test", "path": "/metadata/resourceVersion", "value": "42"})
+        );
+        let delete = PlannedChange::delete(
+            Target::of(Kind::Role, "ml", "r"),
+            &meta(),
+            json!({}),
+            true,
+            "d".into(),
+        );
+        assert_eq!(
+            delete.delete_preconditions(),
+            json!({"uid": "u-1", "resourceVersion": "42"})
+        );
+    }
+}
