@@ -1,89 +1,12 @@
 //! `PlannedChange`: one concrete request against one object (target, operation, precondition)
 //! with the operation that undoes it, recorded from the live values when it was planned.
 
-use crate::model::{Kind, Meta};
+use crate::model::Meta;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// The object a change is sent to: enough to build the request URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    /// Empty for the core group.
-    pub group: String,
-    pub version: String,
-    /// The resource plural in the URL (`deployments`).
-    pub resource: String,
-    pub kind: String,
-    /// Empty for cluster-scoped objects.
-    pub namespace: String,
-    pub name: String,
-}
-
-impl Target {
-    pub fn of(kind: Kind, namespace: &str, name: &str) -> Self {
-        let api = kind.api();
-        Target {
-            group: api.group.to_string(),
-            version: api.version.to_string(),
-            resource: api.plural.to_string(),
-            kind: api.kind.to_string(),
-            namespace: if api.namespaced {
-                namespace.to_string()
-            } else {
-                String::new()
-            },
-            name: name.to_string(),
-        }
-    }
-
-    /// `apps/v1` or `v1`, as in an object's `apiVersion`.
-    pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.namespace.is_empty() {
-            write!(f, "{} {}", self.kind, self.name)
-        } else {
-            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
-        }
-    }
-}
-
-/// The `Content-Type` of a PATCH.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PatchType {
-    /// `application/merge-patch+json` (RFC 7386).
-    Merge,
-    /// `application/json-patch+json` (RFC 6902).
-    Json,
-    /// `application/strategic-merge-patch+json`.
-    Strategic,
-}
-
-impl PatchType {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            PatchType::Merge => "application/merge-patch+json",
-            PatchType::Json => "application/json-patch+json",
-            PatchType::Strategic => "application/strategic-merge-patch+json",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Operation {
-    Patch { patch_type: PatchType, body: Value },
-    Create { body: Value },
-    Delete,
-}
+// The request shapes are the write path's own, so a planned change is sent as planned.
+pub use crate::cluster::write::{Operation, PatchType, Target};
 
 /// One request of a remediation. Bodies are built from the compact model only, so they can
 /// never carry Secret data (the model holds none).
@@ -255,6 +178,7 @@ pub(crate) fn metadata(meta: &Meta) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Kind;
 
     fn meta() -> Meta {
         Meta {

@@ -1,5 +1,6 @@
-//! Remediation planning: a finding and the snapshot it came from become a typed proposal and
-//! the concrete changes against the live objects. Pure: no I/O, no async, no cluster calls.
+//! Remediation: a finding and the snapshot it came from become a typed proposal and the
+//! concrete changes against the live objects (pure: the planners do no I/O); `review` dry-runs
+//! a change and diffs it (`diff`), and `apply` sends it, recorded in the audit trail.
 //!
 //! `propose` returns `Proposal::Change` exactly when the finding is `remediable`: the rules
 //! and the planners share the conditions (template mutability, a digest to pin, a subject
@@ -8,11 +9,14 @@
 //! reverse order. See `docs/remediation.md`.
 
 mod admission;
+pub mod apply;
 pub mod change;
 mod config;
+pub mod diff;
 mod images;
 mod namespaces;
 mod rbac;
+pub mod review;
 mod roles;
 mod workloads;
 

@@ -1,0 +1,192 @@
+//! Apply: send a reviewed change exactly as reviewed, recorded in the audit trail. In order:
+//! refuse a blocked review or a justification under 10 characters; write and fsync an
+//! `intent` entry (if that fails, nothing is sent); send the change with the reviewed
+//! resourceVersion as its precondition; write a `result` entry with the server's answer. A
+//! 409 is a conflict (review again; never retried, never forced). No answer is an *unknown
+//! outcome*: the object is re-read and what the server now holds is recorded.
+
+use super::change::{Operation, PatchType};
+use super::review::{FIELD_MANAGER, Reviewed, request};
+use crate::audit::{AuditLog, AuditSink, Entry, EntryKind, ObjectRef};
+use crate::cluster::write::{WriteError, WriteOutcome, Writer};
+use serde_json::{Value, json};
+
+/// The least a justification must say.
+pub const MIN_JUSTIFICATION: usize = 10;
+
+/// Who is applying, for the audit entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub session: String,
+    pub context: String,
+    pub user: String,
+}
+
+/// How an apply ended.
+#[derive(Debug, Clone)]
+pub enum Applied {
+    /// The server accepted the change.
+    Done { outcome: WriteOutcome },
+    /// The object changed since the review (409): nothing was written. Review again.
+    Conflict { message: String },
+    /// The server refused (403, 422, an admission denial): nothing was written.
+    Refused { status: u16, message: String },
+    /// No answer. `reread` is the object as the server holds it now (`None` if it could not
+    /// be read or does not exist): look at it before doing anything else.
+    Unknown {
+        reason: String,
+        reread: Option<Value>,
+    },
+}
+
+/// What an apply did and what the audit trail holds of it.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub applied: Applied,
+    /// The sequence number of the intent entry.
+    pub intent_seq: u64,
+    /// Why the result entry could not be written, if it could not. The change was sent
+    /// regardless; the trail then shows an intent without a result.
+    pub result_not_recorded: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("not applied: the review is blocked ({0})")]
+    Blocked(String),
+    #[error("not applied: a justification of at least {MIN_JUSTIFICATION} characters is required")]
+    Justification,
+    #[error("not applied: the audit intent could not be written ({0}); nothing was sent")]
+    Audit(crate::audit::Error),
+}
+
+fn verb(operation: &Operation) -> &'static str {
+    match operation {
+        Operation::Patch { .. } => "patch",
+        Operation::Create { .. } => "create",
+        Operation::Delete => "delete",
+    }
+}
+
+fn object_ref(reviewed: &Reviewed) -> ObjectRef {
+    let target = &reviewed.change.target;
+    ObjectRef {
+        group: target.group.clone(),
+        version: target.version.clone(),
+        resource: target.resource.clone(),
+        namespace: target.namespace.clone(),
+        name: target.name.clone(),
+        uid: reviewed
+            .live
+            .as_ref()
+            .and_then(|l| l.pointer("/metadata/uid"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+fn entry(kind: EntryKind, actor: &Actor, reviewed: &Reviewed) -> Entry {
+    Entry::new(kind)
+        .session(actor.session.clone())
+        .context(actor.context.clone())
+        .user(actor.user.clone())
+        .verb(verb(&reviewed.change.operation))
+        .object(object_ref(reviewed))
+}
+
+/// Apply `reviewed` through `writer`, recording intent and result in `log`.
+pub async fn apply<S: AuditSink>(
+    writer: &Writer,
+    log: &mut AuditLog<S>,
+    actor: &Actor,
+    reviewed: &Reviewed,
+    justification: &str,
+) -> Result<Report, ApplyError> {
+    if let Some(why) = reviewed.blocked() {
+        return Err(ApplyError::Blocked(why));
+    }
+    if justification.trim().chars().count() < MIN_JUSTIFICATION {
+        return Err(ApplyError::Justification);
+    }
+    let change = &reviewed.change;
+    let precondition = reviewed.reviewed_resource_version();
+    let mut intent = entry(EntryKind::Intent, actor, reviewed).justification(justification.trim());
+    intent.resource_version_before = precondition.clone();
+    intent.field_manager = Some(FIELD_MANAGER.into());
+    intent.dry_run = Some(false);
+    intent.details = Some(json!({
+        "finding": change.finding_key,
+        "description": change.description,
+    }));
+    match &change.operation {
+        Operation::Patch { patch_type, body } => {
+            intent.patch_type = Some(patch_type_name(*patch_type).into());
+            intent = intent.patch_body(&serde_json::to_vec(body).unwrap_or_default());
+        }
+        Operation::Create { body } => {
+            intent = intent.patch_body(&serde_json::to_vec(body).unwrap_or_default());
+        }
+        Operation::Delete => {}
+    }
+    let intent = log.append(intent).map_err(ApplyError::Audit)?;
+
+    let sent = writer.send(&request(change, precondition, false)).await;
+    let applied = match sent {
+        Ok(outcome) => Applied::Done { outcome },
+        Err(WriteError::Answered {
+            status: 409,
+            message,
+            ..
+        }) => Applied::Conflict { message },
+        Err(WriteError::Answered {
+            status, message, ..
+        }) => Applied::Refused { status, message },
+        Err(error) => Applied::Unknown {
+            reason: error.to_string(),
+            reread: writer.get(&change.target).await.ok(),
+        },
+    };
+
+    let mut result = entry(EntryKind::Result, actor, reviewed);
+    result.refers_to = Some(intent.seq);
+    match &applied {
+        Applied::Done { outcome } => {
+            result.http_status = Some(outcome.status);
+            result.resource_version_after = outcome.resource_version().map(str::to_string);
+            result.audit_id = outcome.audit_id.clone();
+            result.details = Some(json!({"outcome": "applied", "warnings": outcome.warnings}));
+        }
+        Applied::Conflict { message } => {
+            result.http_status = Some(409);
+            result.reason = Some("Conflict".into());
+            result.details = Some(json!({"outcome": "conflict", "message": message}));
+        }
+        Applied::Refused { status, message } => {
+            result.http_status = Some(*status);
+            result.details = Some(json!({"outcome": "refused", "message": message}));
+        }
+        Applied::Unknown { reason, reread } => {
+            result.resource_version_after = reread
+                .as_ref()
+                .and_then(|o| o.pointer("/metadata/resourceVersion"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            result.details = Some(json!({"outcome": "unknown", "reason": reason}));
+        }
+    }
+    let result_not_recorded = log.append(result).err().map(|e| e.to_string());
+    Ok(Report {
+        applied,
+        intent_seq: intent.seq,
+        result_not_recorded,
+    })
+}
+
+fn patch_type_name(patch_type: PatchType) -> &'static str {
+    match patch_type {
+        PatchType::Merge => "merge",
+        PatchType::Json => "json",
+        PatchType::Strategic => "strategic",
+    }
+}
