@@ -114,29 +114,11 @@ impl PlannedChange {
             Operation::Create { body } => Some(body.clone()),
             Operation::Delete => None,
             Operation::Patch { patch_type, body } => {
-                let Some(rv) = &self.resource_version else {
-                    return Some(body.clone());
-                };
-                let mut body = body.clone();
-                match patch_type {
-                    PatchType::Json => {
-                        if let Value::Array(ops) = &mut body {
-                            ops.insert(
-                                0,
-                                json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv}),
-                            );
-                        }
-                    }
-                    PatchType::Merge | PatchType::Strategic => {
-                        if let Value::Object(map) = &mut body {
-                            let meta = map.entry("metadata").or_insert_with(|| json!({}));
-                            if let Value::Object(meta) = meta {
-                                meta.insert("resourceVersion".into(), json!(rv));
-                            }
-                        }
-                    }
-                }
-                Some(body)
+                Some(crate::cluster::write::with_precondition(
+                    *patch_type,
+                    body,
+                    self.resource_version.as_deref(),
+                ))
             }
         }
     }
