@@ -81,10 +81,47 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
+    /// Stage, review and apply remediations (the staged plan of the current context)
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// The built-in Kubernetes API simulator
     Sim {
         #[command(subcommand)]
         command: SimCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Stage the remediation of each finding (keys as `aigov audit --format json` prints them)
+    Stage {
+        #[arg(required = true, value_name = "FINDING_KEY")]
+        keys: Vec<String>,
+    },
+    /// The staged plan and each change's state
+    Show,
+    /// Dry-run every pending change and print the diff and the server's warnings
+    Review,
+    /// Apply every pending change as reviewed, recorded in the audit trail, then verify
+    Apply {
+        /// Why (at least 10 characters); recorded with every change
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Apply without asking: required, since this command does not prompt
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Stage the inverse of an applied change
+    Revert {
+        #[arg(value_name = "CHANGE_ID")]
+        id: String,
+    },
+    /// Write the staged plan as YAML
+    Export {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
     },
 }
 

@@ -13,4 +13,5 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod sim;
+pub mod state_file;
 pub mod tui;

@@ -63,6 +63,7 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
         Some(Command::Log {
             command: LogCommand::Show(args),
         }) => commands::log::show(args),
+        Some(Command::Plan { command }) => commands::plan::run(global, command).await,
         Some(Command::Rules { format }) => Ok(commands::rules::run(*format)),
         Some(Command::Sim {
             command: SimCommand::Serve(args),

@@ -7,6 +7,7 @@ pub mod can_i;
 pub mod check;
 pub mod inventory;
 pub mod log;
+pub mod plan;
 pub mod reach;
 pub mod rules;
 pub mod session;

@@ -15,6 +15,7 @@ mod config;
 pub mod diff;
 mod images;
 mod namespaces;
+pub mod plan;
 mod rbac;
 pub mod review;
 mod roles;

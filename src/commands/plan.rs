@@ -1,0 +1,324 @@
+//! `aigov plan ...`: the headless remediation flow on the current context's staged plan.
+//! `stage` plans the fix of findings by key, `show` lists the plan, `review` dry-runs it,
+//! `apply --reason TEXT --yes` applies it through review and the audit trail and then
+//! re-evaluates, `revert ID` stages an applied change's inverse, `export FILE` writes YAML.
+
+use super::analysis::analyse;
+use super::session::{self, Session};
+use super::{CommandError, Outcome, print};
+use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::cli::{GlobalArgs, PlanCommand};
+use crate::cluster::write::Writer;
+use crate::remediation::apply::{Actor, Applied, apply};
+use crate::remediation::plan::{self, Plan, Status};
+use crate::remediation::review::review;
+use crate::remediation::{Proposal, propose};
+use crate::sanitize::sanitize;
+use std::path::PathBuf;
+
+pub async fn run(global: &GlobalArgs, command: &PlanCommand) -> Result<Outcome, CommandError> {
+    match command {
+        PlanCommand::Stage { keys } => stage(global, keys).await,
+        PlanCommand::Show => show(global).await,
+        PlanCommand::Review => review_all(global).await,
+        PlanCommand::Apply { reason, yes } => apply_all(global, reason, *yes).await,
+        PlanCommand::Revert { id } => revert(global, id).await,
+        PlanCommand::Export { file } => export(global, file).await,
+    }
+}
+
+fn plans_dir() -> Result<PathBuf, CommandError> {
+    plan::dir().ok_or_else(|| {
+        CommandError::Usage(
+            "cannot determine a data directory for the plan; set AIGOV_DATA_DIR".into(),
+        )
+    })
+}
+
+fn load(session: &Session) -> Result<(PathBuf, Plan), CommandError> {
+    let dir = plans_dir()?;
+    let c = &session.connection;
+    let plan = plan::load_in(&dir, &c.context, &c.server).map_err(CommandError::Usage)?;
+    Ok((dir, plan))
+}
+
+fn save(dir: &std::path::Path, plan: &Plan) -> Result<(), CommandError> {
+    plan::save_in(dir, plan)
+        .map(|_| ())
+        .map_err(CommandError::Io)
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn actor(session: &Session) -> Actor {
+    Actor {
+        session: crate::audit::new_session_id(),
+        context: session.connection.context.clone(),
+        user: session.connection.identity.username.clone(),
+    }
+}
+
+fn audit_log() -> Result<AuditLog, CommandError> {
+    AuditLog::open_default().map_err(|e| CommandError::Usage(e.to_string()))
+}
+
+async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
+    let (session, snapshot, evaluation) = analyse(global).await?;
+    let (dir, mut plan) = load(&session)?;
+    let actor = actor(&session);
+    let mut log = audit_log()?;
+    let mut out = String::new();
+    for key in keys {
+        let Some(finding) = evaluation.findings.iter().find(|f| f.key() == *key) else {
+            return Err(CommandError::Usage(format!(
+                "no finding {} on context {} (keys as `aigov audit --format json` prints them)",
+                sanitize(key),
+                sanitize(&session.connection.context)
+            )));
+        };
+        match propose(finding, &snapshot) {
+            Proposal::Change { changes, .. } => {
+                for change in changes {
+                    let description = change.description.clone();
+                    let id = plan.stage(change, &now());
+                    let entry = Entry::new(EntryKind::Stage)
+                        .session(actor.session.clone())
+                        .context(actor.context.clone())
+                        .user(actor.user.clone())
+                        .details(serde_json::json!({"id": id, "finding": key, "description": description}));
+                    log.append(entry)
+                        .map_err(|e| CommandError::Usage(e.to_string()))?;
+                    out.push_str(&format!("staged {id}: {}\n", sanitize(&description)));
+                }
+            }
+            Proposal::Guidance(text) => out.push_str(&format!(
+                "not staged: {} has no automatic fix: {}\n",
+                sanitize(key),
+                sanitize(&text)
+            )),
+            Proposal::NotApplicable(why) => out.push_str(&format!(
+                "not staged: {}: {}\n",
+                sanitize(key),
+                sanitize(&why)
+            )),
+        }
+    }
+    save(&dir, &plan)?;
+    print(&out);
+    Ok(Outcome::Yes)
+}
+
+fn status_text(status: &Status) -> String {
+    match status {
+        Status::Staged => "staged".into(),
+        Status::Applied { verified, .. } => match verified {
+            Some(true) => "applied and verified".into(),
+            Some(false) => "applied, finding remains".into(),
+            None => "applied".into(),
+        },
+        Status::Failed { reason } => format!("not applied: {}", sanitize(reason)),
+    }
+}
+
+async fn show(global: &GlobalArgs) -> Result<Outcome, CommandError> {
+    let session = session::open(global, false).await?;
+    let (_, plan) = load(&session)?;
+    if plan.changes.is_empty() {
+        print("the plan is empty: stage a fix with `aigov plan stage FINDING_KEY`\n");
+        return Ok(Outcome::Yes);
+    }
+    let mut out = String::new();
+    for s in &plan.changes {
+        out.push_str(&format!(
+            "{}  {}  {}\n",
+            s.id,
+            status_text(&s.status),
+            sanitize(&s.change.description)
+        ));
+    }
+    print(&out);
+    Ok(Outcome::Yes)
+}
+
+fn writer(session: &Session) -> Result<Writer, CommandError> {
+    Writer::new(&session.connection).map_err(|e| CommandError::Usage(e.to_string()))
+}
+
+async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
+    let session = session::open(global, false).await?;
+    let (_, plan) = load(&session)?;
+    let writer = writer(&session)?;
+    let mut out = String::new();
+    let mut blocked = false;
+    for id in plan.pending() {
+        let Some(staged) = plan.get(&id) else {
+            continue;
+        };
+        let reviewed = review(&writer, &staged.change).await;
+        out.push_str(&format!("{id}: {}\n", sanitize(&staged.change.description)));
+        for warning in reviewed.warnings() {
+            out.push_str(&format!("  warning: {}\n", sanitize(warning)));
+        }
+        match reviewed.blocked() {
+            Some(why) => {
+                blocked = true;
+                out.push_str(&format!("  BLOCKED: {}\n", sanitize(&why)));
+            }
+            None => {
+                for line in &reviewed.diff {
+                    out.push_str(&format!("  {}\n", line.text()));
+                }
+            }
+        }
+    }
+    print(&out);
+    Ok(if blocked { Outcome::No } else { Outcome::Yes })
+}
+
+async fn apply_all(global: &GlobalArgs, reason: &str, yes: bool) -> Result<Outcome, CommandError> {
+    if !yes {
+        return Err(CommandError::Usage(
+            "refusing to apply without --yes: this command does not prompt; review with `aigov plan review` first".into(),
+        ));
+    }
+    let session = session::open(global, false).await?;
+    let (dir, mut plan) = load(&session)?;
+    let writer = writer(&session)?;
+    let actor = actor(&session);
+    let mut log = audit_log()?;
+    let mut out = String::new();
+    let mut all_ok = true;
+    let mut applied_now = Vec::new();
+    for id in plan.pending() {
+        let Some(staged) = plan.get(&id).cloned() else {
+            continue;
+        };
+        let reviewed = review(&writer, &staged.change).await;
+        let status = match apply(&writer, &mut log, &actor, &reviewed, reason).await {
+            Ok(report) => match report.applied {
+                Applied::Done { outcome } => {
+                    applied_now.push(id.clone());
+                    Status::Applied {
+                        at: now(),
+                        resource_version: outcome.resource_version().map(str::to_string),
+                        intent_seq: report.intent_seq,
+                        verified: None,
+                    }
+                }
+                Applied::Conflict { message } => Status::Failed {
+                    reason: format!(
+                        "conflict: the object changed since it was reviewed ({message}); review again"
+                    ),
+                },
+                Applied::Refused { status, message } => Status::Failed {
+                    reason: format!("the server refused it ({status}: {message})"),
+                },
+                Applied::Unknown { reason, .. } => Status::Failed {
+                    reason: format!("outcome unknown ({reason}); check the object before retrying"),
+                },
+            },
+            Err(crate::remediation::apply::ApplyError::Justification) => {
+                return Err(CommandError::Usage(
+                    "--reason must say why in at least 10 characters".into(),
+                ));
+            }
+            Err(e) => Status::Failed {
+                reason: e.to_string(),
+            },
+        };
+        if let Some(s) = plan.get_mut(&id) {
+            s.status = status;
+        }
+        // Saved after every change, so an interrupted apply leaves the plan accurate.
+        save(&dir, &plan)?;
+    }
+    // Verify: re-read everything and re-evaluate the rules.
+    if !applied_now.is_empty() {
+        let (_, _, evaluation) = analyse(global).await?;
+        for id in &applied_now {
+            if let Some(s) = plan.get_mut(id) {
+                let remains = evaluation
+                    .findings
+                    .iter()
+                    .any(|f| f.key() == s.change.finding_key);
+                if let Status::Applied { verified, .. } = &mut s.status {
+                    *verified = Some(!remains);
+                }
+            }
+        }
+        save(&dir, &plan)?;
+    }
+    for s in &plan.changes {
+        if !matches!(
+            s.status,
+            Status::Applied {
+                verified: Some(true),
+                ..
+            }
+        ) {
+            all_ok = false;
+        }
+        out.push_str(&format!(
+            "{}  {}  {}\n",
+            s.id,
+            status_text(&s.status),
+            sanitize(&s.change.description)
+        ));
+    }
+    if let Ok(head) = crate::audit::default_path().and_then(|p| crate::audit::head(&p)) {
+        out.push_str(&format!(
+            "audit log {head}: keep it to detect a truncated log later\n"
+        ));
+    }
+    print(&out);
+    Ok(if all_ok { Outcome::Yes } else { Outcome::No })
+}
+
+async fn revert(global: &GlobalArgs, id: &str) -> Result<Outcome, CommandError> {
+    let session = session::open(global, false).await?;
+    let (dir, mut plan) = load(&session)?;
+    let Some(staged) = plan.get(id) else {
+        return Err(CommandError::Usage(format!(
+            "no change {} in the plan",
+            sanitize(id)
+        )));
+    };
+    if !matches!(staged.status, Status::Applied { .. }) {
+        return Err(CommandError::Usage(format!(
+            "change {id} was not applied; there is nothing to revert"
+        )));
+    }
+    let inverse = staged.change.inverse();
+    let description = inverse.description.clone();
+    let new_id = plan.stage(inverse, &now());
+    save(&dir, &plan)?;
+    print(&format!(
+        "staged {new_id}: {} (review and apply it like any change)\n",
+        sanitize(&description)
+    ));
+    Ok(Outcome::Yes)
+}
+
+async fn export(global: &GlobalArgs, file: &std::path::Path) -> Result<Outcome, CommandError> {
+    let session = session::open(global, false).await?;
+    let (_, plan) = load(&session)?;
+    let yaml = plan.to_yaml().map_err(CommandError::Io)?;
+    crate::state_file::write_file_atomic(file, yaml.as_bytes()).map_err(CommandError::Io)?;
+    let entry = Entry::new(EntryKind::Export)
+        .context(session.connection.context.clone())
+        .user(session.connection.identity.username.clone())
+        .details(
+            serde_json::json!({"file": file.display().to_string(), "changes": plan.changes.len()}),
+        );
+    audit_log()?
+        .append(entry)
+        .map_err(|e| CommandError::Usage(e.to_string()))?;
+    print(&format!(
+        "wrote the plan ({} changes) to {}\n",
+        plan.changes.len(),
+        sanitize(&file.display().to_string())
+    ));
+    Ok(Outcome::Yes)
+}

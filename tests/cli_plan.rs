@@ -1,0 +1,129 @@
+//! `aigov plan` through the real binary against `aigov sim serve`: stage a demo finding's fix,
+//! show, review (the dry-run diff), refuse to apply without --yes or with a short reason,
+//! apply (applied and verified, recorded in an audit log that verifies), revert through the
+//! inverse, export as YAML; and a plan is never used on another cluster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use assert_cmd::Command;
+use common::serve::{ServedSim, aigov_binary, serve};
+use std::path::Path;
+
+const FINDING: &str = "AIGOV-NS-003:Namespace//notebooks#";
+
+fn aigov(sim: &ServedSim, data: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(aigov_binary())
+        .env("AIGOV_DATA_DIR", data)
+        .env("AIGOV_CONFIG_DIR", data.join("config"))
+        .env("HOME", "/nonexistent-home")
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        out.status.code().expect("exited"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn stage_review_apply_verify_revert_and_export() {
+    let sim = serve(&[]);
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| aigov(&sim, data.path(), args);
+
+    let (code, out, err) = run(&["plan", "stage", FINDING]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("staged c1: "), "{out}");
+    let (_, shown, _) = run(&["plan", "show"]);
+    assert!(shown.contains("c1  staged"), "{shown}");
+
+    let (code, reviewed, err) = run(&["plan", "review"]);
+    assert_eq!(code, 0, "{reviewed}{err}");
+    assert!(
+        reviewed.contains("--- live") && reviewed.contains("+++ dry-run"),
+        "{reviewed}"
+    );
+    assert!(
+        reviewed.contains("+    pod-security.kubernetes.io/enforce: baseline"),
+        "{reviewed}"
+    );
+
+    let (code, _, err) = run(&["plan", "apply", "--reason", "enforce PSA on notebooks"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("without --yes"), "{err}");
+    let (code, _, err) = run(&["plan", "apply", "--reason", "short", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("at least 10 characters"), "{err}");
+
+    let (code, applied, err) = run(&[
+        "plan",
+        "apply",
+        "--reason",
+        "enforce PSA on notebooks",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{applied}{err}");
+    assert!(applied.contains("c1  applied and verified"), "{applied}");
+    assert!(applied.contains("audit log head "), "{applied}");
+    let (code, verified, _) = run(&["log", "verify"]);
+    assert_eq!(code, 0, "{verified}");
+    assert!(
+        verified.starts_with("OK: 3 entries"),
+        "stage, intent, result: {verified}"
+    );
+
+    let (code, out, _) = run(&["plan", "revert", "c1"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("staged c2: undo: "), "{out}");
+    let (code, applied, err) = run(&[
+        "plan",
+        "apply",
+        "--reason",
+        "roll back the PSA label",
+        "--yes",
+    ]);
+    // The rollback brings the finding back, so c2 reads "applied, finding remains" (exit 1).
+    assert_eq!(code, 1, "{applied}{err}");
+    assert!(
+        applied.contains("c2  applied, finding remains"),
+        "{applied}"
+    );
+    let (_, audit, _) = run(&["audit", "--format", "json"]);
+    assert!(
+        audit.contains(FINDING),
+        "the rollback restored the original"
+    );
+
+    let export = data.path().join("plan.yaml");
+    let (code, _, err) = run(&["plan", "export", export.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let yaml = std::fs::read_to_string(&export).unwrap();
+    let plan = aigov::remediation::plan::Plan::parse(&yaml, "plan.yaml").unwrap();
+    assert_eq!(plan.changes.len(), 2);
+}
+
+#[test]
+fn a_plan_is_never_used_on_another_cluster_and_unknown_keys_are_errors() {
+    let first = serve(&[]);
+    let data = tempfile::tempdir().unwrap();
+    let (code, out, err) = aigov(&first, data.path(), &["plan", "stage", FINDING]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Another simulator: the same context name, another server.
+    let second = serve(&[]);
+    let (code, _, err) = aigov(&second, data.path(), &["plan", "show"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("never applies a plan to another cluster"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let (code, _, err) = aigov(&first, data.path(), &["plan", "stage", "AIGOV-NOPE:x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no finding AIGOV-NOPE:x"), "{err}");
+}
