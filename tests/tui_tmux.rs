@@ -306,6 +306,50 @@ fn the_audit_log_view_shows_a_verified_log_and_refuses_a_tampered_one() {
 }
 
 #[test]
+fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
+    let Some(s) = Session::start("plan", "demo") else {
+        return;
+    };
+    s.wait_for("refreshed");
+    s.keys(&["7", "/"]);
+    s.literal("NS-003 notebooks");
+    s.keys(&["Enter"]);
+    s.wait_for("/NS-003 notebooks");
+    s.keys(&["s"]);
+    s.wait_for("staged c1");
+    s.keys(&["p"]);
+    s.wait_for("Staged changes [1]");
+    s.keys(&["v"]);
+    let review = s.wait_for("+++ dry-run");
+    assert!(
+        review.contains("+    pod-security.kubernetes.io/enforce: baseline"),
+        "{review}"
+    );
+    s.keys(&["a"]);
+    s.wait_for("Justification");
+    s.literal("CIS 5.2: enforce PSA on notebooks");
+    s.keys(&["C-s"]);
+    let confirm = s.wait_for("Apply c1 to the cluster?");
+    assert!(
+        confirm.contains("object:  Namespace notebooks"),
+        "{confirm}"
+    );
+    s.keys(&["a"]);
+    s.wait_for("applied, verified");
+    s.keys(&["Escape", "q"]);
+    assert_eq!(s.status(), Some(0));
+    // The audit trail of that session verifies: the intent and the result.
+    let out = Command::new(aigov_binary())
+        .env("AIGOV_DATA_DIR", s.dir.path())
+        .args(["log", "verify"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.starts_with("OK: 2 entries"), "{stdout}");
+}
+
+#[test]
 fn the_console_without_a_terminal_is_a_clear_error() {
     let out = Command::new(aigov_binary())
         .env("KUBECONFIG", "/nonexistent")

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub const FIELD_MANAGER: &str = "aigov";
 
 /// A change with what the server said about it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reviewed {
     pub change: PlannedChange,
     /// The live object when reviewed (`None` before a create).

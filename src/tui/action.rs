@@ -52,6 +52,21 @@ pub enum Action {
     GuidedReportWritten(Result<Vec<PathBuf>, String>),
     /// The audit log as read (and verified) from the data directory.
     AuditLogLoaded(super::views::audit_log::Loaded),
+    /// The staged plan of the generation's context, or why it could not be read.
+    PlanLoaded {
+        generation: u64,
+        plan: Result<Box<crate::remediation::plan::Plan>, String>,
+    },
+    /// A staged change's review (dry run and diff).
+    PlanReviewed {
+        id: String,
+        reviewed: Box<crate::remediation::review::Reviewed>,
+    },
+    /// A staged change's apply, or why it was not sent.
+    PlanApplied {
+        id: String,
+        result: Result<Box<crate::remediation::apply::Report>, String>,
+    },
 }
 
 impl std::fmt::Debug for Action {
@@ -86,6 +101,13 @@ impl std::fmt::Debug for Action {
             } => write!(f, "Warning({generation}, {message})"),
             Action::GuidedReportWritten(r) => write!(f, "GuidedReportWritten({r:?})"),
             Action::AuditLogLoaded(_) => write!(f, "AuditLogLoaded"),
+            Action::PlanLoaded { generation, plan } => {
+                write!(f, "PlanLoaded({generation}, {})", plan.is_ok())
+            }
+            Action::PlanReviewed { id, .. } => write!(f, "PlanReviewed({id})"),
+            Action::PlanApplied { id, result } => {
+                write!(f, "PlanApplied({id}, {})", result.is_ok())
+            }
         }
     }
 }
@@ -104,4 +126,17 @@ pub enum Effect {
     WriteGuidedReport(Box<super::guided::Report>),
     /// Read and verify the audit log, for the Audit log view.
     LoadAuditLog,
+    /// Save the staged plan for the connected context.
+    SavePlan(Box<crate::remediation::plan::Plan>),
+    /// Dry-run a staged change and diff it against the live object.
+    ReviewChange {
+        id: String,
+        change: Box<crate::remediation::PlannedChange>,
+    },
+    /// Apply a reviewed change through the audit trail.
+    ApplyChange {
+        id: String,
+        reviewed: Box<crate::remediation::review::Reviewed>,
+        justification: String,
+    },
 }

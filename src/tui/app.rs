@@ -38,6 +38,8 @@ pub enum Mode {
     Prompt(LineInput),
     /// The guided audit, which draws over everything.
     Guided,
+    /// The staged plan screen (`p`), which draws over everything.
+    Plan,
 }
 
 /// Loading progress per kind, for the gauges.
@@ -100,6 +102,10 @@ pub struct App {
     /// unknown context, an unreachable server), so there is nothing to show. The caller
     /// restores the terminal and reports it as a one-line error with exit code 2.
     pub fatal: Option<String>,
+    /// The staged plan of the connected context (loaded by the runner after connecting).
+    pub plan: Option<crate::remediation::plan::Plan>,
+    /// The plan screen's state while it is open.
+    pub plan_screen: Option<super::plan::Screen>,
     /// The guided audit in progress (`g`), kept while it is open.
     pub guided: Option<super::guided::State>,
 }
@@ -132,6 +138,8 @@ impl App {
             size: (80, 24),
             quit: false,
             fatal: None,
+            plan: None,
+            plan_screen: None,
             guided: None,
         }
     }

@@ -162,7 +162,7 @@ pub const GLOBAL: &[Binding] = &[
     hint(
         &[":"],
         "palette",
-        "command palette (:ns, :rbac, :reach, :img, :drift, :findings, :ctx, :q)",
+        "command palette (:ns, :rbac, :reach, :img, :drift, :findings, :plan, :revert ID, :ctx, :q)",
     ),
     hint(&["/"], "filter", "filter the table"),
     hint(&["enter"], "detail", "open the detail pane"),
@@ -189,6 +189,7 @@ pub const GLOBAL: &[Binding] = &[
     bind(&["end", "G"], "bottom", "last row"),
     hint(&["r"], "reload", "reload everything from the cluster"),
     hint(&["g"], "guided", "guided read-only audit"),
+    bind(&["p"], "plan", "the staged plan: review, justify, apply"),
     hint(&["q", "ctrl-c"], "quit", "quit"),
 ];
 

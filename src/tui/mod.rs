@@ -10,6 +10,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod live;
+pub mod plan;
 pub mod runner;
 pub mod table;
 pub mod terminal;

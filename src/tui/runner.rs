@@ -10,8 +10,12 @@ use super::action::{Action, Effect};
 use super::app::ConnectionInfo;
 use super::data::{BuildInputs, derive};
 use super::views::audit_log::Loaded;
+use crate::cluster::write::{WriteError, Writer};
 use crate::cluster::{ConnectOptions, Connection, LoadOptions, connect, load};
 use crate::model::Snapshot;
+use crate::remediation::apply::{Actor, Report, apply};
+use crate::remediation::plan::Plan;
+use crate::remediation::review::{Reviewed, review};
 use crate::rules::config::Baseline;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -58,6 +62,8 @@ pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) 
     tokio::spawn(async move {
         let mut state = State {
             config,
+            connection: Arc::default(),
+            session: crate::audit::new_session_id(),
             work: None,
             generation: 0,
         };
@@ -71,6 +77,10 @@ pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) 
 
 struct State {
     config: RunnerConfig,
+    /// The current generation's connection once made, for reviews and applies.
+    connection: Arc<std::sync::Mutex<Option<Connection>>>,
+    /// This console session's id, in every audit entry it writes.
+    session: String,
     /// The task of the current generation: connect, load, evaluate, watch.
     work: Option<JoinHandle<()>>,
     generation: u64,
@@ -116,6 +126,53 @@ impl State {
                 self.stop().await;
                 self.begin(generation, Start::Reload, tx);
             }
+            Effect::SavePlan(plan) => {
+                let tx = tx.clone();
+                let generation = self.generation;
+                tokio::task::spawn_blocking(move || {
+                    let saved = crate::remediation::plan::dir()
+                        .ok_or_else(|| "no data directory; set AIGOV_DATA_DIR".to_string())
+                        .and_then(|dir| crate::remediation::plan::save_in(&dir, &plan));
+                    if let Err(e) = saved {
+                        let _ = tx.send(Action::Warning {
+                            generation,
+                            message: format!("the staged plan was not saved: {e}"),
+                        });
+                    }
+                });
+            }
+            Effect::ReviewChange { id, change } => {
+                let tx = tx.clone();
+                let connection = self.current_connection();
+                tokio::spawn(async move {
+                    let reviewed = match writer_of(connection) {
+                        Ok(writer) => review(&writer, &change).await,
+                        Err(error) => Reviewed {
+                            change: *change,
+                            live: None,
+                            dry_run: Err(error),
+                            diff: Vec::new(),
+                        },
+                    };
+                    let _ = tx.send(Action::PlanReviewed {
+                        id,
+                        reviewed: Box::new(reviewed),
+                    });
+                });
+            }
+            Effect::ApplyChange {
+                id,
+                reviewed,
+                justification,
+            } => {
+                let tx = tx.clone();
+                let connection = self.current_connection();
+                let session = self.session.clone();
+                tokio::spawn(async move {
+                    let result = apply_change(connection, session, &reviewed, &justification).await;
+                    let _ = tx.send(Action::PlanApplied { id, result });
+                });
+            }
             Effect::LoadAuditLog => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -133,7 +190,16 @@ impl State {
         }
     }
 
+    fn current_connection(&self) -> Option<Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn begin(&mut self, generation: u64, start: Start, tx: &mpsc::UnboundedSender<Action>) {
+        *self.connection.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let shared = self.connection.clone();
         self.generation = generation;
         let options = self.config.connect.clone();
         let mut inputs = self.config.inputs.clone();
@@ -154,6 +220,11 @@ impl State {
             let _ = tx.send(Action::Connected {
                 generation,
                 info: info_of(&connection),
+            });
+            *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(connection.clone());
+            let _ = tx.send(Action::PlanLoaded {
+                generation,
+                plan: load_plan(&connection),
             });
             if baselines == Baselines::DataDir {
                 let (baseline, warning) = baseline_for(&connection, inputs.baseline.take());
@@ -195,6 +266,49 @@ fn baseline_for(
         Ok(None) => (fallback, None),
         Err(e) => (None, Some(format!("drift is not shown: {e}"))),
     }
+}
+
+/// The staged plan of `connection`'s context (a new one when none is saved).
+fn load_plan(connection: &Connection) -> Result<Box<Plan>, String> {
+    let dir = crate::remediation::plan::dir()
+        .ok_or_else(|| "no data directory; set AIGOV_DATA_DIR".to_string())?;
+    crate::remediation::plan::load_in(&dir, &connection.context, &connection.server).map(Box::new)
+}
+
+fn writer_of(connection: Option<Connection>) -> Result<Writer, WriteError> {
+    match connection {
+        Some(connection) => Writer::new(&connection),
+        None => Err(WriteError::Unknown {
+            target: "the cluster".into(),
+            reason: "not connected".into(),
+        }),
+    }
+}
+
+/// Apply a reviewed change through the audit log of the data directory.
+async fn apply_change(
+    connection: Option<Connection>,
+    session: String,
+    reviewed: &Reviewed,
+    justification: &str,
+) -> Result<Box<Report>, String> {
+    let actor = Actor {
+        session,
+        context: connection
+            .as_ref()
+            .map(|c| c.context.clone())
+            .unwrap_or_default(),
+        user: connection
+            .as_ref()
+            .map(|c| c.identity.username.clone())
+            .unwrap_or_default(),
+    };
+    let writer = writer_of(connection).map_err(|e| e.to_string())?;
+    let mut log = crate::audit::AuditLog::open_default().map_err(|e| e.to_string())?;
+    apply(&writer, &mut log, &actor, reviewed, justification)
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string())
 }
 
 /// The audit log of the data directory, verified; a missing log is not an error.

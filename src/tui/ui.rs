@@ -35,6 +35,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
             palette(frame, app, &areas, &typed);
         }
         Mode::Guided => guided::draw(frame, app),
+        Mode::Plan => super::plan::draw(frame, app),
         _ => {}
     }
 }

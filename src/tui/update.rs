@@ -87,7 +87,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.refreshed_at = Some(app.now.clone());
             app.stale_since = None;
             views::on_data(app, *data);
-            Vec::new()
+            super::plan::verify(app)
         }
         Action::LoadFailed { generation, error } if generation == app.generation => {
             app.loading.active = false;
@@ -113,6 +113,18 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.error(message);
             Vec::new()
         }
+        Action::PlanLoaded { generation, plan } if generation == app.generation => {
+            match plan {
+                Ok(plan) => app.plan = Some(*plan),
+                Err(e) => app.error(format!("the staged plan cannot be used: {e}")),
+            }
+            super::plan::verify(app)
+        }
+        Action::PlanReviewed { id, reviewed } => {
+            super::plan::reviewed(app, id, *reviewed);
+            Vec::new()
+        }
+        Action::PlanApplied { id, result } => super::plan::applied(app, id, result.map(|r| *r)),
         Action::AuditLogLoaded(loaded) => {
             views::audit_log::loaded(&mut app.views.audit_log, loaded);
             Vec::new()
@@ -212,6 +224,7 @@ fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Guided => super::guided::key(app, event),
+        Mode::Plan => super::plan::key(app, event),
         Mode::Normal => match app.keymap.lookup(app.view, Key::from_event(&event)) {
             Some(name) => named(app, name),
             None => Vec::new(),
@@ -251,6 +264,7 @@ pub fn named(app: &mut App, name: &str) -> Vec<Effect> {
         "bottom" => views::move_selection(app, isize::MAX / 2),
         "reload" => return reload(app),
         "guided" => super::guided::start(app),
+        "plan" => super::plan::open(app),
         other => {
             if let Some(view) = ViewId::ALL.into_iter().find(|v| v.go_action() == other) {
                 go(app, view);
@@ -302,7 +316,7 @@ pub fn commands() -> Vec<&'static str> {
         .flat_map(|v| v.commands().iter().copied())
         .collect();
     all.extend([
-        "ctx", "context", "errors", "help", "reload", "guided", "q", "quit",
+        "ctx", "context", "errors", "help", "reload", "guided", "plan", "revert", "q", "quit",
     ]);
     all
 }
@@ -337,6 +351,8 @@ fn palette_command(app: &mut App, command: &str) -> Vec<Effect> {
         "errors" => app.mode = Mode::Errors { scroll: 0 },
         "reload" => return reload(app),
         "guided" => super::guided::start(app),
+        "plan" => super::plan::open(app),
+        "revert" => return super::plan::revert(app, rest.trim()),
         "ctx" | "context" => {
             let rest = rest.trim();
             if rest.is_empty() {

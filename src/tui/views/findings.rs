@@ -21,6 +21,11 @@ pub const BINDINGS: &[Binding] = &[
         "findings.clear",
         "clear the area, severity and namespace filters",
     ),
+    hint(
+        &["s"],
+        "findings.stage",
+        "stage the selected finding's fix (p shows the plan)",
+    ),
 ];
 
 #[derive(Default)]
@@ -146,6 +151,9 @@ fn cycle<T: Clone + PartialEq>(current: &Option<T>, all: &[T]) -> Option<T> {
 }
 
 pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
+    if name == "findings.stage" {
+        return Some(crate::tui::plan::stage_selected(app));
+    }
     let state = &mut app.views.findings;
     match name {
         "findings.area" => state.area = cycle(&state.area, &Area::ALL),

@@ -1,0 +1,365 @@
+//! The staged plan in the console. `s` in the Findings view stages the selected finding's fix;
+//! `p` (or `:plan`) opens the plan screen: the staged changes, and for the selected one the
+//! server's dry-run diff (`v` reviews it). `a` asks for a justification (at least 10
+//! characters, in a text editor), then a confirmation that names the object and the action;
+//! `a` there applies, `Esc` goes back. `u` unstages. Applying goes through the audit trail in
+//! the runner; afterwards the console reloads and the plan shows whether the finding is gone.
+//! In read-only mode nothing can be staged.
+
+mod draw;
+#[cfg(test)]
+mod tests;
+
+pub use draw::draw;
+
+use super::action::Effect;
+use super::app::{App, Mode};
+use crate::remediation::apply::MIN_JUSTIFICATION;
+use crate::remediation::plan::{Plan, Status};
+use crate::remediation::review::Reviewed;
+use crate::remediation::{Proposal, propose};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+use std::collections::HashMap;
+
+/// Where the plan screen is.
+#[derive(Debug, Clone, Default)]
+pub enum Step {
+    #[default]
+    List,
+    /// Writing the justification.
+    Justify(Box<TextArea<'static>>),
+    /// The last question before the change is sent.
+    Confirm { justification: String },
+}
+
+/// The plan screen's state, in `App::plan_screen` while it is open.
+#[derive(Debug, Clone, Default)]
+pub struct Screen {
+    pub selected: usize,
+    pub step: Step,
+    /// The last review of each change id.
+    pub reviews: HashMap<String, Reviewed>,
+    /// A change being reviewed or applied, shown as busy.
+    pub busy: Option<String>,
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Stage the fix of the finding selected in the Findings view.
+pub fn stage_selected(app: &mut App) -> Vec<Effect> {
+    if app.read_only() {
+        app.flash("read-only: nothing can be staged");
+        return Vec::new();
+    }
+    let Some(data) = app.data.as_ref() else {
+        return Vec::new();
+    };
+    let Some(finding) = app
+        .views
+        .findings
+        .table
+        .selected_row()
+        .and_then(|row| data.evaluation.findings.get(row.source))
+    else {
+        return Vec::new();
+    };
+    let Some(plan) = app.plan.as_mut() else {
+        app.flash("the plan is not loaded yet");
+        return Vec::new();
+    };
+    match propose(finding, &data.snapshot) {
+        Proposal::Change { changes, .. } => {
+            let ids: Vec<String> = changes
+                .into_iter()
+                .map(|change| plan.stage(change, &now()))
+                .collect();
+            let plan = Box::new(plan.clone());
+            app.flash(format!("staged {}: p opens the plan", ids.join(", ")));
+            vec![Effect::SavePlan(plan)]
+        }
+        Proposal::Guidance(text) => {
+            let first = text.lines().next().unwrap_or_default().to_string();
+            app.flash(format!("no automatic fix: {}", super::views::clean(&first)));
+            Vec::new()
+        }
+        Proposal::NotApplicable(why) => {
+            app.flash(format!("nothing to stage: {}", super::views::clean(&why)));
+            Vec::new()
+        }
+    }
+}
+
+/// Open the plan screen.
+pub fn open(app: &mut App) {
+    if app.plan.is_none() {
+        app.flash("the plan is not loaded yet");
+        return;
+    }
+    app.plan_screen.get_or_insert_with(Screen::default);
+    app.mode = Mode::Plan;
+}
+
+fn selected_id(plan: &Plan, screen: &Screen) -> Option<String> {
+    plan.changes.get(screen.selected).map(|s| s.id.clone())
+}
+
+/// A key on the plan screen.
+pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
+    let (Some(plan), Some(screen)) = (app.plan.as_mut(), app.plan_screen.as_mut()) else {
+        app.mode = Mode::Normal;
+        return Vec::new();
+    };
+    let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+    match &mut screen.step {
+        Step::Justify(editor) => {
+            match event.code {
+                KeyCode::Esc => screen.step = Step::List,
+                KeyCode::Char('s') if ctrl => {
+                    let text = editor.lines().join("\n").trim().to_string();
+                    if text.chars().count() < MIN_JUSTIFICATION {
+                        app.message = Some((
+                            format!(
+                                "a justification needs at least {MIN_JUSTIFICATION} characters"
+                            ),
+                            app.ticks + 12,
+                        ));
+                    } else {
+                        screen.step = Step::Confirm {
+                            justification: text,
+                        };
+                    }
+                }
+                _ => {
+                    editor.input(event);
+                }
+            }
+            return Vec::new();
+        }
+        Step::Confirm { justification } => {
+            return match event.code {
+                KeyCode::Char('a') => {
+                    let justification = std::mem::take(justification);
+                    screen.step = Step::List;
+                    let Some(id) = selected_id(plan, screen) else {
+                        return Vec::new();
+                    };
+                    let Some(reviewed) = screen.reviews.get(&id).cloned() else {
+                        return Vec::new();
+                    };
+                    screen.busy = Some(format!("applying {id}…"));
+                    vec![Effect::ApplyChange {
+                        id,
+                        reviewed: Box::new(reviewed),
+                        justification,
+                    }]
+                }
+                KeyCode::Esc => {
+                    screen.step = Step::List;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        Step::List => {}
+    }
+    let count = plan.changes.len();
+    match event.code {
+        KeyCode::Esc | KeyCode::Char('q') => {
+            app.mode = Mode::Normal;
+            Vec::new()
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            screen.selected = (screen.selected + 1).min(count.saturating_sub(1));
+            Vec::new()
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            screen.selected = screen.selected.saturating_sub(1);
+            Vec::new()
+        }
+        KeyCode::Char('v') | KeyCode::Enter => {
+            let Some(staged) = plan.changes.get(screen.selected) else {
+                return Vec::new();
+            };
+            screen.busy = Some(format!("reviewing {}…", staged.id));
+            vec![Effect::ReviewChange {
+                id: staged.id.clone(),
+                change: Box::new(staged.change.clone()),
+            }]
+        }
+        KeyCode::Char('a') => {
+            let Some(id) = selected_id(plan, screen) else {
+                return Vec::new();
+            };
+            let why = match (plan.get(&id).map(|s| &s.status), screen.reviews.get(&id)) {
+                (Some(Status::Applied { .. }), _) => Some("already applied".to_string()),
+                (_, None) => Some("review it first (v)".to_string()),
+                (_, Some(r)) => r.blocked().map(|b| format!("the review is blocked: {b}")),
+            };
+            if let Some(why) = why {
+                app.flash(format!(
+                    "{id} cannot be applied: {}",
+                    super::views::clean(&why)
+                ));
+                return Vec::new();
+            }
+            let mut editor = TextArea::default();
+            editor.set_placeholder_text(
+                "why this change (at least 10 characters); Ctrl-S to continue, Esc to cancel",
+            );
+            screen.step = Step::Justify(Box::new(editor));
+            Vec::new()
+        }
+        KeyCode::Char('u') => {
+            let Some(id) = selected_id(plan, screen) else {
+                return Vec::new();
+            };
+            if matches!(
+                plan.get(&id).map(|s| &s.status),
+                Some(Status::Applied { .. })
+            ) {
+                app.flash(format!("{id} is applied: revert it with :revert {id}"));
+                return Vec::new();
+            }
+            plan.changes.retain(|s| s.id != id);
+            screen.reviews.remove(&id);
+            screen.selected = screen.selected.min(plan.changes.len().saturating_sub(1));
+            let saved = Box::new(plan.clone());
+            app.flash(format!("unstaged {id}"));
+            vec![Effect::SavePlan(saved)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `:revert ID`: stage the inverse of an applied change.
+pub fn revert(app: &mut App, id: &str) -> Vec<Effect> {
+    if app.read_only() {
+        app.flash("read-only: nothing can be staged");
+        return Vec::new();
+    }
+    let Some(plan) = app.plan.as_mut() else {
+        return Vec::new();
+    };
+    let Some(staged) = plan.get(id) else {
+        app.error(format!("no change {} in the plan", super::views::clean(id)));
+        return Vec::new();
+    };
+    if !matches!(staged.status, Status::Applied { .. }) {
+        app.error(format!("{id} was not applied: nothing to revert"));
+        return Vec::new();
+    }
+    let inverse = staged.change.inverse();
+    let new_id = plan.stage(inverse, &now());
+    let saved = Box::new(plan.clone());
+    app.flash(format!(
+        "staged {new_id}, the inverse of {id}: review it in the plan (p)"
+    ));
+    vec![Effect::SavePlan(saved)]
+}
+
+/// A review came back.
+pub fn reviewed(app: &mut App, id: String, reviewed: Reviewed) {
+    if let Some(screen) = app.plan_screen.as_mut() {
+        screen.busy = None;
+        screen.reviews.insert(id, reviewed);
+    }
+}
+
+/// An apply came back: record its status, save the plan, and reload to verify.
+pub fn applied(
+    app: &mut App,
+    id: String,
+    result: Result<crate::remediation::apply::Report, String>,
+) -> Vec<Effect> {
+    use crate::remediation::apply::Applied;
+    if let Some(screen) = app.plan_screen.as_mut() {
+        screen.busy = None;
+        screen.reviews.remove(&id);
+    }
+    let Some(plan) = app.plan.as_mut() else {
+        return Vec::new();
+    };
+    let (status, message) = match result {
+        Ok(report) => match report.applied {
+            Applied::Done { outcome } => (
+                Status::Applied {
+                    at: now(),
+                    resource_version: outcome.resource_version().map(str::to_string),
+                    intent_seq: report.intent_seq,
+                    verified: None,
+                },
+                format!("applied {id}; reloading to verify"),
+            ),
+            Applied::Conflict { .. } => (
+                Status::Failed {
+                    reason: "conflict: the object changed since the review".into(),
+                },
+                format!("{id}: the object changed since the review; review it again"),
+            ),
+            Applied::Refused { status, message } => (
+                Status::Failed {
+                    reason: format!("refused ({status}): {message}"),
+                },
+                format!("{id} was refused ({status})"),
+            ),
+            Applied::Unknown { reason, .. } => (
+                Status::Failed {
+                    reason: format!("outcome unknown: {reason}"),
+                },
+                format!("{id}: outcome unknown; check the object"),
+            ),
+        },
+        Err(e) => (
+            Status::Failed { reason: e.clone() },
+            format!("{id} was not applied: {e}"),
+        ),
+    };
+    let done = matches!(status, Status::Applied { .. });
+    if let Some(staged) = plan.get_mut(&id) {
+        staged.status = status;
+    }
+    let saved = Box::new(plan.clone());
+    if done {
+        app.flash(message);
+    } else {
+        app.error(message);
+    }
+    let mut effects = vec![Effect::SavePlan(saved)];
+    if done {
+        app.generation += 1;
+        app.loading.active = true;
+        effects.push(Effect::Reload {
+            generation: app.generation,
+        });
+    }
+    effects
+}
+
+/// New data: mark applied changes verified when their finding is gone.
+pub fn verify(app: &mut App) -> Vec<Effect> {
+    let (Some(plan), Some(data)) = (app.plan.as_mut(), app.data.as_ref()) else {
+        return Vec::new();
+    };
+    let mut changed = false;
+    for staged in &mut plan.changes {
+        if let Status::Applied { verified, .. } = &mut staged.status {
+            let remains = data
+                .evaluation
+                .findings
+                .iter()
+                .any(|f| f.key() == staged.change.finding_key);
+            if *verified != Some(!remains) {
+                *verified = Some(!remains);
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        vec![Effect::SavePlan(Box::new(plan.clone()))]
+    } else {
+        Vec::new()
+    }
+}
