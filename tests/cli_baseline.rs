@@ -64,6 +64,14 @@ impl Data {
             stdout.contains(&self.file().display().to_string()),
             "{stdout}"
         );
+        // Every save is recorded in the audit trail first.
+        let log = std::fs::read_to_string(self.dir.join("audit").join("audit.jsonl")).unwrap();
+        assert!(
+            log.lines()
+                .last()
+                .is_some_and(|l| l.contains("\"kind\":\"baseline_change\"")),
+            "{log}"
+        );
     }
 
     /// The drift findings (CFG-003/004/005) of `aigov --demo audit --format json`.

@@ -338,7 +338,7 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
     s.wait_for("applied, verified");
     s.keys(&["Escape", "q"]);
     assert_eq!(s.status(), Some(0));
-    // The audit trail of that session verifies: the intent and the result.
+    // The audit trail of that session verifies: stage, dry run, intent and result.
     let out = Command::new(aigov_binary())
         .env("AIGOV_DATA_DIR", s.dir.path())
         .args(["log", "verify"])
@@ -346,7 +346,7 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.starts_with("OK: 2 entries"), "{stdout}");
+    assert!(stdout.starts_with("OK: 4 entries"), "{stdout}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::rules::config::Baseline;
 use crate::sanitize::sanitize;
 
 pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let (_session, snapshot) = load_snapshot(global).await?;
+    let (session, snapshot) = load_snapshot(global).await?;
     refuse_if_nothing_was_read(&snapshot)?;
     // A baseline missing a kind would report everything of it as new on the next run.
     for kind in [Kind::ConfigMap, Kind::Secret] {
@@ -41,6 +41,23 @@ pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     config.print_warnings();
     let view = View::new(&snapshot, &config.rules);
     let baseline = Baseline::capture(&view, &jiff::Timestamp::now().to_string());
+    // Recorded before it is saved: a baseline change the trail cannot hold is not made.
+    let entry = crate::audit::Entry::new(crate::audit::EntryKind::BaselineChange)
+        .context(baseline.context.clone())
+        .user(session.connection.identity.username.clone())
+        .details(serde_json::json!({
+            "server": baseline.server,
+            "config_maps": baseline.config_maps.len(),
+            "keys": baseline.key_count(),
+            "secrets": baseline.secrets.len(),
+        }));
+    crate::audit::AuditLog::open_default()
+        .and_then(|mut log| log.append(entry))
+        .map_err(|e| {
+            CommandError::Usage(format!(
+                "the baseline was not saved: the audit log refused it ({e})"
+            ))
+        })?;
     let path = crate::baseline::save(&baseline).map_err(CommandError::Io)?;
     print(&format!(
         "saved the baseline for context {}: {} ConfigMap{} ({} key{}), {} Secret{}\n{}\n",

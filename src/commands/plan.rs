@@ -150,6 +150,8 @@ async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     let session = session::open(global, false).await?;
     let (_, plan) = load(&session)?;
     let writer = writer(&session)?;
+    let actor = actor(&session);
+    let mut log = audit_log()?;
     let mut out = String::new();
     let mut blocked = false;
     for id in plan.pending() {
@@ -157,6 +159,8 @@ async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             continue;
         };
         let reviewed = review(&writer, &staged.change).await;
+        log.append(crate::remediation::apply::dry_run_entry(&actor, &reviewed))
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
         out.push_str(&format!("{id}: {}\n", sanitize(&staged.change.description)));
         for warning in reviewed.warnings() {
             out.push_str(&format!("  warning: {}\n", sanitize(warning)));

@@ -95,6 +95,31 @@ fn entry(kind: EntryKind, actor: &Actor, reviewed: &Reviewed) -> Entry {
         .object(object_ref(reviewed))
 }
 
+/// The audit entry of a review: the dry run's status, warnings, or why it was blocked.
+pub fn dry_run_entry(actor: &Actor, reviewed: &Reviewed) -> Entry {
+    let mut e = entry(EntryKind::DryRun, actor, reviewed);
+    e.dry_run = Some(true);
+    e.resource_version_before = reviewed.reviewed_resource_version();
+    e.field_manager = Some(FIELD_MANAGER.into());
+    match &reviewed.dry_run {
+        Ok(outcome) => {
+            e.http_status = Some(outcome.status);
+            e.audit_id = outcome.audit_id.clone();
+        }
+        Err(error) => {
+            e.http_status = error.status();
+            e.reason = Some(error.to_string());
+        }
+    }
+    e.details = Some(json!({
+        "finding": reviewed.change.finding_key,
+        "description": reviewed.change.description,
+        "warnings": reviewed.warnings(),
+        "blocked": reviewed.blocked().is_some(),
+    }));
+    e
+}
+
 /// Apply `reviewed` through `writer`, recording intent and result in `log`.
 pub async fn apply<S: AuditSink>(
     writer: &Writer,

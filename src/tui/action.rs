@@ -128,6 +128,8 @@ pub enum Effect {
     LoadAuditLog,
     /// Save the staged plan for the connected context.
     SavePlan(Box<crate::remediation::plan::Plan>),
+    /// Append an entry to the audit trail (the runner adds the session id).
+    Record(Box<crate::audit::Entry>),
     /// Dry-run a staged change and diff it against the live object.
     ReviewChange {
         id: String,

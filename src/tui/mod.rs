@@ -124,6 +124,7 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
         draw(&mut guard, &mut app)?;
     }
     drop(guard);
+    print_audit_head();
     match app.fatal {
         Some(error) => Err(CommandError::Usage(error)),
         None => Ok(()),
@@ -136,6 +137,21 @@ fn draw(guard: &mut terminal::Guard, app: &mut App) -> Result<(), CommandError> 
         .draw(|frame| ui::draw(frame, app))
         .map(|_| ())
         .map_err(|e| CommandError::Io(format!("cannot draw: {e}")))
+}
+
+/// The audit log's head, printed after the terminal is restored, for the operator to keep:
+/// the chain alone cannot show that its tail was cut off later.
+fn print_audit_head() {
+    let Ok(path) = crate::audit::default_path() else {
+        return;
+    };
+    if std::fs::symlink_metadata(&path).is_err() {
+        return;
+    }
+    match crate::audit::head(&path) {
+        Ok(head) => println!("aigov: audit log {}: {head}", path.display()),
+        Err(e) => eprintln!("aigov: {e}"),
+    }
 }
 
 fn now() -> String {

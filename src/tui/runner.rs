@@ -141,9 +141,17 @@ impl State {
                     }
                 });
             }
+            Effect::Record(entry) => {
+                let tx = tx.clone();
+                let generation = self.generation;
+                let entry = entry.session(self.session.clone());
+                tokio::task::spawn_blocking(move || record(&tx, generation, entry));
+            }
             Effect::ReviewChange { id, change } => {
                 let tx = tx.clone();
                 let connection = self.current_connection();
+                let generation = self.generation;
+                let actor = actor_of(connection.as_ref(), self.session.clone());
                 tokio::spawn(async move {
                     let reviewed = match writer_of(connection) {
                         Ok(writer) => review(&writer, &change).await,
@@ -154,6 +162,11 @@ impl State {
                             diff: Vec::new(),
                         },
                     };
+                    let entry = crate::remediation::apply::dry_run_entry(&actor, &reviewed);
+                    let recorder = tx.clone();
+                    let _ =
+                        tokio::task::spawn_blocking(move || record(&recorder, generation, entry))
+                            .await;
                     let _ = tx.send(Action::PlanReviewed {
                         id,
                         reviewed: Box::new(reviewed),
@@ -181,10 +194,29 @@ impl State {
             }
             Effect::WriteGuidedReport(report) => {
                 let tx = tx.clone();
+                let generation = self.generation;
+                let session = self.session.clone();
                 tokio::task::spawn_blocking(move || {
-                    let _ = tx.send(Action::GuidedReportWritten(super::guided::write_report(
-                        &report,
-                    )));
+                    let written = super::guided::write_report(&report);
+                    if let Ok(files) = &written {
+                        // The auditor's marks, as counts, with where the report went.
+                        let c = &report.counts;
+                        let entry =
+                            crate::audit::Entry::new(crate::audit::EntryKind::GuidedAuditMark)
+                                .session(session)
+                                .context(report.context.clone())
+                                .user(report.identity.username.clone())
+                                .details(serde_json::json!({
+                                    "findings": c.findings,
+                                    "accepted_risk": c.accepted_risk,
+                                    "needs_fix": c.needs_fix,
+                                    "not_applicable": c.not_applicable,
+                                    "not_reviewed": c.not_reviewed,
+                                    "reports": files,
+                                }));
+                        record(&tx, generation, entry);
+                    }
+                    let _ = tx.send(Action::GuidedReportWritten(written));
                 });
             }
         }
@@ -285,6 +317,27 @@ fn writer_of(connection: Option<Connection>) -> Result<Writer, WriteError> {
     }
 }
 
+fn actor_of(connection: Option<&Connection>, session: String) -> Actor {
+    Actor {
+        session,
+        context: connection.map(|c| c.context.clone()).unwrap_or_default(),
+        user: connection
+            .map(|c| c.identity.username.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// Append `entry` to the audit log of the data directory; a failure is a warning on screen.
+fn record(tx: &mpsc::UnboundedSender<Action>, generation: u64, entry: crate::audit::Entry) {
+    let appended = crate::audit::AuditLog::open_default().and_then(|mut log| log.append(entry));
+    if let Err(e) = appended {
+        let _ = tx.send(Action::Warning {
+            generation,
+            message: format!("not recorded in the audit log: {e}"),
+        });
+    }
+}
+
 /// Apply a reviewed change through the audit log of the data directory.
 async fn apply_change(
     connection: Option<Connection>,
@@ -292,17 +345,7 @@ async fn apply_change(
     reviewed: &Reviewed,
     justification: &str,
 ) -> Result<Box<Report>, String> {
-    let actor = Actor {
-        session,
-        context: connection
-            .as_ref()
-            .map(|c| c.context.clone())
-            .unwrap_or_default(),
-        user: connection
-            .as_ref()
-            .map(|c| c.identity.username.clone())
-            .unwrap_or_default(),
-    };
+    let actor = actor_of(connection.as_ref(), session);
     let writer = writer_of(connection).map_err(|e| e.to_string())?;
     let mut log = crate::audit::AuditLog::open_default().map_err(|e| e.to_string())?;
     apply(&writer, &mut log, &actor, reviewed, justification)

@@ -72,13 +72,23 @@ pub fn stage_selected(app: &mut App) -> Vec<Effect> {
     };
     match propose(finding, &data.snapshot) {
         Proposal::Change { changes, .. } => {
-            let ids: Vec<String> = changes
-                .into_iter()
-                .map(|change| plan.stage(change, &now()))
-                .collect();
-            let plan = Box::new(plan.clone());
+            let key = finding.key();
+            let mut effects = Vec::new();
+            let mut ids = Vec::new();
+            for change in changes {
+                let description = change.description.clone();
+                let id = plan.stage(change, &now());
+                effects.push(Effect::Record(Box::new(stage_entry(
+                    app.connection.as_ref(),
+                    &id,
+                    &key,
+                    &description,
+                ))));
+                ids.push(id);
+            }
+            effects.insert(0, Effect::SavePlan(Box::new(plan.clone())));
             app.flash(format!("staged {}: p opens the plan", ids.join(", ")));
-            vec![Effect::SavePlan(plan)]
+            effects
         }
         Proposal::Guidance(text) => {
             let first = text.lines().next().unwrap_or_default().to_string();
@@ -90,6 +100,23 @@ pub fn stage_selected(app: &mut App) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// The audit entry of a staged change.
+fn stage_entry(
+    connection: Option<&super::app::ConnectionInfo>,
+    id: &str,
+    finding: &str,
+    description: &str,
+) -> crate::audit::Entry {
+    let mut entry = crate::audit::Entry::new(crate::audit::EntryKind::Stage)
+        .details(serde_json::json!({"id": id, "finding": finding, "description": description}));
+    if let Some(c) = connection {
+        entry = entry
+            .context(c.context.clone())
+            .user(c.identity.username.clone());
+    }
+    entry
 }
 
 /// Open the plan screen.

@@ -52,7 +52,14 @@ fn staging_reviewing_justifying_confirming_and_applying() {
     let mut app = app_with_plan();
     let effects = staged(&mut app);
     let plan = match effects.as_slice() {
-        [Effect::SavePlan(plan)] => plan.clone(),
+        [Effect::SavePlan(plan), Effect::Record(entry)] => {
+            assert_eq!(
+                entry.kind,
+                crate::audit::EntryKind::Stage,
+                "staging is audited"
+            );
+            plan.clone()
+        }
         other => panic!("{other:?}"),
     };
     assert_eq!(plan.changes.len(), 1);
