@@ -95,17 +95,7 @@ pub async fn run(live: Live) {
         }
     };
     let mut state = State::new(live.generation, live.inputs, live.tx, live.snapshot);
-    let mut streams: SelectAll<Events> = SelectAll::new();
-    let mut stoppers: HashMap<Scope, AbortHandle> = HashMap::new();
-    for scope in scopes(&state.snapshot) {
-        let (stopper, registration) = AbortHandle::new_pair();
-        let tag = scope.clone();
-        let events = client
-            .watch(scope.kind, scope.namespace.clone())
-            .map(move |item| (tag.clone(), item));
-        streams.push(Abortable::new(events, registration).boxed());
-        stoppers.insert(scope, stopper);
-    }
+    let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot));
     if streams.is_empty() {
         return;
     }
@@ -135,15 +125,45 @@ pub async fn run(live: Live) {
             }
             results = finish_probe(&mut probing), if probing.is_some() => {
                 probing = None;
+                let mut back = false;
                 for (scope, ok) in results {
                     if ok {
-                        state.answered(&scope);
+                        back |= state.answered(&scope);
                     }
+                }
+                // After an outage every watch starts again at once, with a fresh list, rather
+                // than each waiting out its own backoff: the data converges as soon as the
+                // server answers (an unchanged list costs no re-evaluation).
+                if back {
+                    let watched: Vec<Scope> = stoppers.keys().cloned().collect();
+                    for stopper in stoppers.values() {
+                        stopper.abort();
+                    }
+                    (streams, stoppers) = start_watches(&client, watched);
                 }
             }
             else => return,
         }
     }
+}
+
+/// One watch per scope, tagged with its scope, each abortable by its handle.
+fn start_watches(
+    client: &WatchClient,
+    scopes: Vec<Scope>,
+) -> (SelectAll<Events>, HashMap<Scope, AbortHandle>) {
+    let mut streams: SelectAll<Events> = SelectAll::new();
+    let mut stoppers = HashMap::new();
+    for scope in scopes {
+        let (stopper, registration) = AbortHandle::new_pair();
+        let tag = scope.clone();
+        let events = client
+            .watch(scope.kind, scope.namespace.clone())
+            .map(move |item| (tag.clone(), item));
+        streams.push(Abortable::new(events, registration).boxed());
+        stoppers.insert(scope, stopper);
+    }
+    (streams, stoppers)
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -330,17 +350,19 @@ impl State {
     }
 
     /// The scope's watch works (or its probe answered): the data is live again once no
-    /// scope fails.
-    fn answered(&mut self, scope: &Scope) {
+    /// scope fails. Returns whether this ended an outage.
+    fn answered(&mut self, scope: &Scope) -> bool {
         if self.failing.remove(scope).is_none() {
-            return;
+            return false;
         }
         if self.down && self.failing.is_empty() && self.refused.is_empty() {
             self.down = false;
             let _ = self.tx.send(Action::Reconnected {
                 generation: self.generation,
             });
+            return true;
         }
+        false
     }
 
     /// Ask every failing scope for one object.
