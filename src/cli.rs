@@ -112,6 +112,9 @@ pub enum PlanCommand {
         /// Apply without asking: required, since this command does not prompt
         #[arg(long)]
         yes: bool,
+        /// Apply the changes of an exported plan (`aigov plan export`) instead of the staged ones
+        #[arg(long, value_name = "FILE")]
+        plan: Option<std::path::PathBuf>,
     },
     /// Stage the inverse of an applied change
     Revert {

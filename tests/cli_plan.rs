@@ -125,3 +125,46 @@ fn a_plan_is_never_used_on_another_cluster_and_unknown_keys_are_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("no finding AIGOV-NOPE:x"), "{err}");
 }
+
+#[test]
+fn an_exported_plan_is_applied_by_another_operator_on_the_same_cluster_only() {
+    let sim = serve(&[]);
+    let author = tempfile::tempdir().unwrap();
+    let applier = tempfile::tempdir().unwrap();
+    let (code, out, err) = aigov(&sim, author.path(), &["plan", "stage", FINDING]);
+    assert_eq!(code, 0, "{out}{err}");
+    let file = author.path().join("reviewed-plan.yaml");
+    let (code, _, err) = aigov(
+        &sim,
+        author.path(),
+        &["plan", "export", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let apply = [
+        "plan",
+        "apply",
+        "--plan",
+        file.to_str().unwrap(),
+        "--reason",
+        "reviewed and approved in PR 42",
+        "--yes",
+    ];
+    let other = serve(&[]);
+    let (code, _, err) = aigov(&other, applier.path(), &apply);
+    assert_eq!(code, 2, "another cluster");
+    assert!(
+        err.contains("never applies a plan to another cluster"),
+        "{err}"
+    );
+
+    let (code, out, err) = aigov(&sim, applier.path(), &apply);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("c1  applied and verified"), "{out}");
+    let (code, verified, _) = aigov(&sim, applier.path(), &["log", "verify"]);
+    assert_eq!(code, 0);
+    assert!(
+        verified.starts_with("OK: 2 entries"),
+        "intent and result: {verified}"
+    );
+}

@@ -21,7 +21,9 @@ pub async fn run(global: &GlobalArgs, command: &PlanCommand) -> Result<Outcome, 
         PlanCommand::Stage { keys } => stage(global, keys).await,
         PlanCommand::Show => show(global).await,
         PlanCommand::Review => review_all(global).await,
-        PlanCommand::Apply { reason, yes } => apply_all(global, reason, *yes).await,
+        PlanCommand::Apply { reason, yes, plan } => {
+            apply_all(global, reason, *yes, plan.as_deref()).await
+        }
         PlanCommand::Revert { id } => revert(global, id).await,
         PlanCommand::Export { file } => export(global, file).await,
     }
@@ -181,7 +183,39 @@ async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     Ok(if blocked { Outcome::No } else { Outcome::Yes })
 }
 
-async fn apply_all(global: &GlobalArgs, reason: &str, yes: bool) -> Result<Outcome, CommandError> {
+/// The ids to apply: the plan's pending changes, or those of an exported plan file, staged
+/// into the context's plan first (a change already staged is not added twice).
+fn to_apply(
+    plan: &mut Plan,
+    file: Option<&std::path::Path>,
+    session: &Session,
+) -> Result<Vec<String>, CommandError> {
+    let Some(file) = file else {
+        return Ok(plan.pending());
+    };
+    let shown = sanitize(&file.display().to_string()).into_owned();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CommandError::Usage(format!("cannot read the plan {shown}: {e}")))?;
+    let exported = Plan::parse(&text, &shown).map_err(CommandError::Usage)?;
+    let c = &session.connection;
+    exported
+        .check_target(&c.context, &c.server)
+        .map_err(CommandError::Usage)?;
+    let mut ids = Vec::new();
+    for staged in exported.changes {
+        if staged.status == Status::Staged || matches!(staged.status, Status::Failed { .. }) {
+            ids.push(plan.stage(staged.change, &now()));
+        }
+    }
+    Ok(ids)
+}
+
+async fn apply_all(
+    global: &GlobalArgs,
+    reason: &str,
+    yes: bool,
+    file: Option<&std::path::Path>,
+) -> Result<Outcome, CommandError> {
     if !yes {
         return Err(CommandError::Usage(
             "refusing to apply without --yes: this command does not prompt; review with `aigov plan review` first".into(),
@@ -195,7 +229,7 @@ async fn apply_all(global: &GlobalArgs, reason: &str, yes: bool) -> Result<Outco
     let mut out = String::new();
     let mut all_ok = true;
     let mut applied_now = Vec::new();
-    for id in plan.pending() {
+    for id in to_apply(&mut plan, file, &session)? {
         let Some(staged) = plan.get(&id).cloned() else {
             continue;
         };
