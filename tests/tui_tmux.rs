@@ -336,9 +336,20 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
     );
     s.keys(&["a"]);
     s.wait_for("applied, verified");
-    s.keys(&["Escape", "q"]);
+    s.keys(&["Escape", ":"]);
+    let export = s.dir.path().join("plan.yaml");
+    s.literal(&format!("export {}", export.display()));
+    s.keys(&["Enter"]);
+    s.wait_for("wrote the plan (1 changes)");
+    s.keys(&["q"]);
     assert_eq!(s.status(), Some(0));
-    // The audit trail of that session verifies: stage, dry run, intent and result.
+    let plan = aigov::remediation::plan::Plan::parse(
+        &std::fs::read_to_string(&export).unwrap(),
+        "plan.yaml",
+    )
+    .unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    // The audit trail of that session verifies: stage, dry run, intent, result and export.
     let out = Command::new(aigov_binary())
         .env("AIGOV_DATA_DIR", s.dir.path())
         .args(["log", "verify"])
@@ -346,7 +357,7 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.starts_with("OK: 4 entries"), "{stdout}");
+    assert!(stdout.starts_with("OK: 5 entries"), "{stdout}");
 }
 
 #[test]

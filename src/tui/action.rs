@@ -57,6 +57,8 @@ pub enum Action {
         generation: u64,
         plan: Result<Box<crate::remediation::plan::Plan>, String>,
     },
+    /// Something done in the background that the user should see in passing.
+    Notice(String),
     /// A staged change's review (dry run and diff).
     PlanReviewed {
         id: String,
@@ -105,6 +107,7 @@ impl std::fmt::Debug for Action {
                 write!(f, "PlanLoaded({generation}, {})", plan.is_ok())
             }
             Action::PlanReviewed { id, .. } => write!(f, "PlanReviewed({id})"),
+            Action::Notice(message) => write!(f, "Notice({message})"),
             Action::PlanApplied { id, result } => {
                 write!(f, "PlanApplied({id}, {})", result.is_ok())
             }
@@ -128,6 +131,11 @@ pub enum Effect {
     LoadAuditLog,
     /// Save the staged plan for the connected context.
     SavePlan(Box<crate::remediation::plan::Plan>),
+    /// Write the staged plan as YAML to a file the user named (and record the export).
+    ExportPlan {
+        plan: Box<crate::remediation::plan::Plan>,
+        path: std::path::PathBuf,
+    },
     /// Append an entry to the audit trail (the runner adds the session id).
     Record(Box<crate::audit::Entry>),
     /// Dry-run a staged change and diff it against the live object.

@@ -141,6 +141,39 @@ impl State {
                     }
                 });
             }
+            Effect::ExportPlan { plan, path } => {
+                let tx = tx.clone();
+                let generation = self.generation;
+                let session = self.session.clone();
+                tokio::task::spawn_blocking(move || {
+                    let shown = crate::sanitize::sanitize(&path.display().to_string()).into_owned();
+                    let written = plan.to_yaml().and_then(|yaml| {
+                        crate::state_file::write_file_atomic(&path, yaml.as_bytes())
+                    });
+                    match written {
+                        Ok(()) => {
+                            let entry = crate::audit::Entry::new(crate::audit::EntryKind::Export)
+                                .session(session)
+                                .context(plan.context.clone())
+                                .details(serde_json::json!({
+                                    "file": path.display().to_string(),
+                                    "changes": plan.changes.len(),
+                                }));
+                            record(&tx, generation, entry);
+                            let _ = tx.send(Action::Notice(format!(
+                                "wrote the plan ({} changes) to {shown}",
+                                plan.changes.len()
+                            )));
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Action::Warning {
+                                generation,
+                                message: format!("the plan was not exported: {e}"),
+                            });
+                        }
+                    }
+                });
+            }
             Effect::Record(entry) => {
                 let tx = tx.clone();
                 let generation = self.generation;

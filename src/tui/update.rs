@@ -120,6 +120,10 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             }
             super::plan::verify(app)
         }
+        Action::Notice(message) => {
+            app.flash(message);
+            Vec::new()
+        }
         Action::PlanReviewed { id, reviewed } => {
             super::plan::reviewed(app, id, *reviewed);
             Vec::new()
@@ -316,7 +320,8 @@ pub fn commands() -> Vec<&'static str> {
         .flat_map(|v| v.commands().iter().copied())
         .collect();
     all.extend([
-        "ctx", "context", "errors", "help", "reload", "guided", "plan", "revert", "q", "quit",
+        "ctx", "context", "errors", "help", "reload", "guided", "plan", "revert", "export", "q",
+        "quit",
     ]);
     all
 }
@@ -353,6 +358,7 @@ fn palette_command(app: &mut App, command: &str) -> Vec<Effect> {
         "guided" => super::guided::start(app),
         "plan" => super::plan::open(app),
         "revert" => return super::plan::revert(app, rest.trim()),
+        "export" => return super::plan::export(app, rest.trim()),
         "ctx" | "context" => {
             let rest = rest.trim();
             if rest.is_empty() {

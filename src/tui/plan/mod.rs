@@ -287,6 +287,22 @@ pub fn revert(app: &mut App, id: &str) -> Vec<Effect> {
     vec![Effect::SavePlan(saved)]
 }
 
+/// `:export FILE`: write the staged plan as YAML for review in Git or by another person.
+pub fn export(app: &mut App, path: &str) -> Vec<Effect> {
+    if path.is_empty() {
+        app.error("usage: :export FILE".to_string());
+        return Vec::new();
+    }
+    let Some(plan) = app.plan.as_ref() else {
+        app.flash("the plan is not loaded yet");
+        return Vec::new();
+    };
+    vec![Effect::ExportPlan {
+        plan: Box::new(plan.clone()),
+        path: std::path::PathBuf::from(path),
+    }]
+}
+
 /// A review came back.
 pub fn reviewed(app: &mut App, id: String, reviewed: Reviewed) {
     if let Some(screen) = app.plan_screen.as_mut() {

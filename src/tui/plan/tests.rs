@@ -198,6 +198,25 @@ fn staging_reviewing_justifying_confirming_and_applying() {
 }
 
 #[test]
+fn export_needs_a_file_and_sends_the_plan() {
+    let mut app = app_with_plan();
+    staged(&mut app);
+    press(&mut app, KeyCode::Char(':'));
+    typing(&mut app, "export");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.errors.last().unwrap().message, "usage: :export FILE");
+    press(&mut app, KeyCode::Char(':'));
+    typing(&mut app, "export /tmp/reviewed.yaml");
+    match press(&mut app, KeyCode::Enter).as_slice() {
+        [Effect::ExportPlan { plan, path }] => {
+            assert_eq!(plan.changes.len(), 1);
+            assert_eq!(path, std::path::Path::new("/tmp/reviewed.yaml"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn read_only_stages_nothing_and_a_revert_stages_the_inverse() {
     let mut app = app_with_plan();
     app.options.read_only = true;
