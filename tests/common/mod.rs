@@ -1,6 +1,7 @@
 //! Shared set-up for the integration tests: a simulator with a kubeconfig on disk.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod audit;
 pub mod serve;
 
 use aigov::cluster::{ConnectOptions, Connection, connect};
