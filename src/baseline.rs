@@ -7,7 +7,6 @@
 
 use crate::rules::config::{BASELINE_SCHEMA_VERSION, Baseline};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `<data dir>/baselines`, or `None` when no data directory can be determined.
@@ -50,14 +49,14 @@ pub fn load_in(dir: &Path, context: &str) -> Result<Option<Baseline>, String> {
     Ok(Some(baseline))
 }
 
-/// Read one baseline file; `Ok(None)` when it does not exist.
+/// Read one baseline file; `Ok(None)` when it does not exist. A baseline others can rewrite
+/// could hide drift: it is refused rather than trusted.
 pub fn load_file(path: &Path) -> Result<Option<Baseline>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read the baseline {}: {e}", path.display())),
+    let Some(text) = crate::state_file::read_private(path)
+        .map_err(|e| format!("the baseline is not used: {e}; or save a new one"))?
+    else {
+        return Ok(None);
     };
-    refuse_if_writable_by_others(path)?;
     let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
         format!(
             "the baseline {} is corrupt ({e}); remove it or save a new one with `aigov baseline save`",
@@ -74,29 +73,6 @@ pub fn load_file(path: &Path) -> Result<Option<Baseline>, String> {
     Ok(Some(baseline))
 }
 
-/// A baseline others can rewrite could hide drift: refuse it rather than trust it.
-#[cfg(unix)]
-fn refuse_if_writable_by_others(path: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o022 != 0 {
-        return Err(format!(
-            "the baseline {} is writable by other users (mode {:o}); check it, then `chmod 600` it or save a new baseline",
-            path.display(),
-            mode & 0o777
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn refuse_if_writable_by_others(_path: &Path) -> Result<(), String> {
-    Ok(())
-}
-
 /// Save a baseline for its context in the data directory; returns the file written.
 pub fn save(baseline: &Baseline) -> Result<PathBuf, String> {
     let dir = dir().ok_or_else(|| {
@@ -105,68 +81,25 @@ pub fn save(baseline: &Baseline) -> Result<PathBuf, String> {
     save_in(&dir, baseline)
 }
 
-/// [`save`] in an explicit baselines directory (created 0700 if missing).
+/// [`save`] in an explicit baselines directory (created 0700 if missing), atomically, 0600.
 pub fn save_in(dir: &Path, baseline: &Baseline) -> Result<PathBuf, String> {
-    create_private_dir(dir)?;
-    let path = dir.join(file_name(&baseline.context));
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        format!("cannot {what} the baseline {}: {e}", path.display())
-    };
-    let json = serde_json::to_string_pretty(baseline).map_err(|e| fail("encode", &e))?;
-    // NamedTempFile is created 0600 in the same directory, so the rename is atomic.
-    let mut file = tempfile::Builder::new()
-        .prefix(".baseline-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| fail("create a temporary file for", &e))?;
-    file.write_all(json.as_bytes())
-        .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| fail("write", &e))?;
-    file.persist(&path).map_err(|e| fail("replace", &e.error))?;
-    set_mode(&path, 0o600).map_err(|e| fail("set permissions on", &e))?;
-    // Make the rename itself durable.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(path)
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("cannot create the directory {}: {e}", dir.display());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(fail)?;
-    }
-    #[cfg(not(unix))]
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    set_mode(dir, 0o700).map_err(|e| {
-        format!(
-            "cannot make the directory {} private (0700): {e}",
-            dir.display()
-        )
-    })
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+    let mut json = serde_json::to_string_pretty(baseline)
+        .map_err(|e| format!("cannot encode the baseline: {e}"))?;
+    json.push('\n');
+    crate::state_file::write_atomic(dir, &file_name(&baseline.context), json.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn set_private(path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
     use crate::rules::config::{ConfigMapRecord, SecretRecord};
 
     fn sample(context: &str) -> Baseline {
@@ -248,7 +181,7 @@ mod tests {
         let dir = tmp.path();
         let path = dir.join(file_name("c"));
         std::fs::write(&path, "{\"schema_version\": 1, \"context\": ").unwrap();
-        set_mode(&path, 0o600).unwrap();
+        set_private(&path);
         let err = load_in(dir, "c").unwrap_err();
         assert!(err.contains(&path.display().to_string()), "{err}");
         assert!(err.contains("corrupt"), "{err}");
