@@ -107,8 +107,7 @@ impl PlannedChange {
 
     /// The body to send with the precondition in it: `metadata.resourceVersion` in a merge
     /// or strategic patch, a leading `test` of it in a JSON patch. Creates carry none;
-    /// `None` for a delete (its precondition goes in DeleteOptions, see
-    /// [`PlannedChange::delete_preconditions`]).
+    /// `None` for a delete (`cluster::write` puts its precondition in DeleteOptions).
     pub fn precondition_body(&self) -> Option<Value> {
         match &self.operation {
             Operation::Create { body } => Some(body.clone()),
@@ -121,18 +120,6 @@ impl PlannedChange {
                 ))
             }
         }
-    }
-
-    /// `DeleteOptions.preconditions` for a delete.
-    pub fn delete_preconditions(&self) -> Value {
-        let mut pre = serde_json::Map::new();
-        if let Some(uid) = &self.uid {
-            pre.insert("uid".into(), json!(uid));
-        }
-        if let Some(rv) = &self.resource_version {
-            pre.insert("resourceVersion".into(), json!(rv));
-        }
-        Value::Object(pre)
     }
 }
 
@@ -233,17 +220,6 @@ mod tests {
         assert_eq!(
             jp.precondition_body().unwrap()[0],
             json!({"op": "test", "path": "/metadata/resourceVersion", "value": "42"})
-        );
-        let delete = PlannedChange::delete(
-            Target::of(Kind::Role, "ml", "r"),
-            &meta(),
-            json!({}),
-            true,
-            "d".into(),
-        );
-        assert_eq!(
-            delete.delete_preconditions(),
-            json!({"uid": "u-1", "resourceVersion": "42"})
         );
     }
 }
