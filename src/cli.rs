@@ -284,6 +284,9 @@ pub struct ServeArgs {
     /// Fault injection: every continue token has expired (410 Gone)
     #[arg(long)]
     pub expire_continue: bool,
+    /// Fault injection: commit every real write, then never answer it
+    #[arg(long)]
+    pub lose_write_answers: bool,
     /// Seed for the fault dice
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

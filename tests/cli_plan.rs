@@ -72,8 +72,39 @@ fn stage_review_apply_verify_revert_and_export() {
     assert!(applied.contains("audit log head "), "{applied}");
     let (code, verified, _) = run(&["log", "verify"]);
     assert_eq!(code, 0, "{verified}");
-    // stage, the review's dry run, intent, result
-    assert!(verified.starts_with("OK: 4 entries"), "{verified}");
+    // Three sessions (stage, review, apply), each framed by its start and end.
+    assert!(verified.starts_with("OK: 11 entries"), "{verified}");
+    let records = log_records(&sim, data.path());
+    assert_eq!(
+        kinds(&records),
+        [
+            "session_start",
+            "stage",
+            "session_end",
+            "session_start",
+            "dry_run",
+            "session_end",
+            "session_start",
+            "dry_run",
+            "intent",
+            "result",
+            "session_end",
+        ]
+    );
+    let start = &records[6];
+    assert_eq!(start["server"], sim.url.as_str());
+    assert!(
+        start["ca_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.len() == 64),
+        "the CA the session trusted: {start}"
+    );
+    assert_eq!(start["user"], "aigov-demo-admin");
+    assert_eq!(start["details"]["command"], "plan apply");
+    for record in &records[6..] {
+        assert_eq!(record["session"], start["session"], "one session id");
+    }
+    assert_eq!(records[10]["details"]["entries"], 3);
 
     let (code, out, _) = run(&["plan", "revert", "c1"]);
     assert_eq!(code, 0);
@@ -163,8 +194,37 @@ fn an_exported_plan_is_applied_by_another_operator_on_the_same_cluster_only() {
     assert!(out.contains("c1  applied and verified"), "{out}");
     let (code, verified, _) = aigov(&sim, applier.path(), &["log", "verify"]);
     assert_eq!(code, 0);
-    assert!(
-        verified.starts_with("OK: 2 entries"),
-        "intent and result: {verified}"
+    let records = log_records(&sim, applier.path());
+    assert_eq!(
+        kinds(&records),
+        [
+            "session_start",
+            "stage",
+            "dry_run",
+            "intent",
+            "result",
+            "session_end"
+        ],
+        "{verified}"
     );
+    assert!(
+        records[1]["details"]["from"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("reviewed-plan.yaml")),
+        "the imported change names its file"
+    );
+}
+
+/// The audit log of a data directory, as `aigov log show --format json` prints it.
+fn log_records(sim: &ServedSim, data: &Path) -> Vec<serde_json::Value> {
+    let (code, out, err) = aigov(sim, data, &["log", "show", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn kinds(records: &[serde_json::Value]) -> Vec<&str> {
+    records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect()
 }

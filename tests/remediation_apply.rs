@@ -10,7 +10,7 @@ mod common;
 use aigov::audit::{AuditLog, EntryKind, MemorySink};
 use aigov::cluster::write::Writer;
 use aigov::cluster::{Connection, LoadOptions, load};
-use aigov::remediation::apply::{Actor, Applied, ApplyError, apply};
+use aigov::remediation::apply::{Actor, Applied, ApplyError, Landed, apply};
 use aigov::remediation::diff::DiffLine;
 use aigov::remediation::review::review;
 use aigov::remediation::{PlannedChange, Proposal, propose};
@@ -200,6 +200,70 @@ async fn a_conflict_between_review_and_apply_writes_nothing() {
     );
     assert_eq!(t.sim.committed_writes(), writes, "nothing written");
     assert_eq!(enforce(&t), None);
+
+    // Asked again: a new review reads the object as it is now and dry-runs against it.
+    let again = review(&writer, &reviewed.change).await;
+    assert!(again.blocked().is_none(), "{:?}", again.blocked());
+    assert_ne!(
+        again.reviewed_resource_version(),
+        reviewed.reviewed_resource_version()
+    );
+    assert!(
+        again
+            .diff
+            .iter()
+            .any(|l| matches!(l, DiffLine::Context(t) if t.contains("owner: someone-else"))),
+        "the diff is against the changed object: {:?}",
+        again.diff
+    );
+    let report = apply(
+        &writer,
+        &mut log,
+        &actor(),
+        &again,
+        "enforce baseline on notebooks",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(report.applied, Applied::Done { .. }), "{report:?}");
+    assert_eq!(enforce(&t).as_deref(), Some("baseline"));
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_resolved_by_reading_the_object_again() {
+    let t = common::demo_sim().await;
+    let connection = aigov::cluster::connect(&aigov::cluster::ConnectOptions {
+        kubeconfig: Some(t.kubeconfig.clone()),
+        context: Some(ADMIN.into()),
+        timeout: std::time::Duration::from_secs(1),
+        read_only: false,
+    })
+    .await
+    .unwrap();
+    let writer = Writer::new(&connection).unwrap();
+    let reviewed = review(&writer, &planned(&connection).await).await;
+    // The server makes the change, and the answer never arrives.
+    t.sim.set_faults(FaultSettings {
+        lose_write_answers: true,
+        ..Default::default()
+    });
+    let mut log = AuditLog::with_sink(MemorySink::new()).unwrap();
+    let report = apply(
+        &writer,
+        &mut log,
+        &actor(),
+        &reviewed,
+        "enforce baseline on notebooks",
+    )
+    .await
+    .unwrap();
+    match &report.applied {
+        Applied::Unknown { landed, .. } => assert_eq!(*landed, Landed::Yes),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(enforce(&t).as_deref(), Some("baseline"));
+    let text = String::from_utf8(log.into_sink().into_bytes()).unwrap();
+    assert!(text.contains("\"reread\":\"landed\""), "{text}");
 }
 
 #[tokio::test]
@@ -281,8 +345,14 @@ async fn no_answer_is_recorded_as_an_unknown_outcome() {
     .await
     .unwrap();
     assert!(
-        matches!(report.applied, Applied::Unknown { .. }),
-        "{report:?}"
+        matches!(
+            report.applied,
+            Applied::Unknown {
+                landed: Landed::Undetermined,
+                ..
+            }
+        ),
+        "the re-read got no answer either: {report:?}"
     );
     let text = String::from_utf8(log.into_sink().into_bytes()).unwrap();
     assert_eq!(text.lines().count(), 2, "intent and result");

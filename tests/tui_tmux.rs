@@ -349,7 +349,8 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
     )
     .unwrap();
     assert_eq!(plan.changes.len(), 1);
-    // The audit trail of that session verifies: stage, dry run, intent, result and export.
+    // The audit trail of that session verifies: session start, stage, dry run, intent,
+    // result, export and session end.
     let out = Command::new(aigov_binary())
         .env("AIGOV_DATA_DIR", s.dir.path())
         .args(["log", "verify"])
@@ -357,7 +358,8 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.starts_with("OK: 5 entries"), "{stdout}");
+    // Framed by the console session's start and end.
+    assert!(stdout.starts_with("OK: 7 entries"), "{stdout}");
 }
 
 #[test]

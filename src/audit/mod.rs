@@ -7,6 +7,8 @@
 //!   [`AuditLog::append`], which fsyncs before returning. Its storage is an [`AuditSink`], so
 //!   tests can use a [`MemorySink`] that fails like a full disk.
 //! - [`verify_file`] and [`head`] check a chain; `show` reads entries for display.
+//! - [`Session`] frames a command's or console's entries with `session_start` and
+//!   `session_end` and stamps them with the session id, context and user.
 //! - Entries are redacted before they are written (see `redact`).
 //!
 //! The format and what verification proves are described in `docs/audit-log.md`.
@@ -15,6 +17,7 @@ mod chain;
 mod entry;
 mod file;
 pub mod redact;
+mod session;
 pub mod show;
 mod sink;
 pub mod verify;
@@ -23,6 +26,7 @@ mod writer;
 pub use chain::{GENESIS, Head, canonical, record_hash};
 pub use entry::{Entry, EntryKind, ObjectRef, Record, SCHEMA_VERSION, new_session_id, sha256_hex};
 pub use file::{FileSink, read_checked};
+pub use session::{Session, SessionInfo};
 pub use sink::{AuditSink, MemorySink};
 pub use verify::{Failure, Problem};
 pub use writer::{Appended, AuditLog, Repair};

@@ -44,6 +44,11 @@ pub struct Connection {
     pub timeout: Duration,
     /// Every context in the kubeconfig, for switching.
     pub contexts: Vec<String>,
+    /// SHA-256 (hex) of the cluster CA certificates the connection trusts, from the kubeconfig
+    /// (`None` when it names none and the system roots are used). Recorded in audit sessions.
+    pub ca_fingerprint: Option<String>,
+    /// The context sets `insecure-skip-tls-verify`: the server's certificate is not checked.
+    pub insecure_skip_tls_verify: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -58,6 +63,19 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
+    /// A new audit session on this connection, for `command` (`console`, `plan apply`, ...).
+    pub fn audit_session(&self, command: &str) -> crate::audit::SessionInfo {
+        crate::audit::SessionInfo {
+            id: crate::audit::new_session_id(),
+            context: self.context.clone(),
+            server: self.server.clone(),
+            ca_fingerprint: self.ca_fingerprint.clone(),
+            user: self.identity.username.clone(),
+            groups: self.identity.groups.clone(),
+            command: command.into(),
+        }
+    }
+
     /// Run a request under the connection's deadline, turning failures into `cluster::Error`.
     pub async fn request<T>(
         &self,
@@ -86,6 +104,12 @@ fn kubeconfig_user(config: &Kubeconfig, context: &str) -> String {
         .unwrap_or_default()
 }
 
+/// SHA-256 over the DER bytes of every trusted CA certificate, in kubeconfig order.
+fn ca_fingerprint(certificates: Option<&[Vec<u8>]>) -> Option<String> {
+    let certificates = certificates.filter(|c| !c.is_empty())?;
+    Some(crate::audit::sha256_hex(&certificates.concat()))
+}
+
 /// rustls needs one process-wide crypto provider; aigov uses ring.
 fn install_crypto_provider() {
     // Already installed (by an earlier connection or a test) is fine.
@@ -109,6 +133,8 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
             context: context.clone(),
             reason: super::error::error_chain(&e),
         })?;
+    let ca_fingerprint = ca_fingerprint(client_config.root_cert.as_deref());
+    let insecure_skip_tls_verify = client_config.accept_invalid_certs;
     client_config.connect_timeout = Some(options.timeout);
     client_config.read_timeout = Some(options.timeout);
     client_config.write_timeout = Some(options.timeout);
@@ -131,6 +157,8 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
         read_only: options.read_only,
         timeout: options.timeout,
         contexts: loaded.context_names(),
+        ca_fingerprint,
+        insecure_skip_tls_verify,
     };
     connection.identity =
         super::whoami::who_am_i(&connection, &kubeconfig_user(&loaded.config, &context)).await?;

@@ -42,17 +42,21 @@ pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     let view = View::new(&snapshot, &config.rules);
     let baseline = Baseline::capture(&view, &jiff::Timestamp::now().to_string());
     // Recorded before it is saved: a baseline change the trail cannot hold is not made.
-    let entry = crate::audit::Entry::new(crate::audit::EntryKind::BaselineChange)
-        .context(baseline.context.clone())
-        .user(session.connection.identity.username.clone())
-        .details(serde_json::json!({
+    let entry = crate::audit::Entry::new(crate::audit::EntryKind::BaselineChange).details(
+        serde_json::json!({
             "server": baseline.server,
             "config_maps": baseline.config_maps.len(),
             "keys": baseline.key_count(),
             "secrets": baseline.secrets.len(),
-        }));
+        }),
+    );
+    let info = session.connection.audit_session("baseline save");
     crate::audit::AuditLog::open_default()
-        .and_then(|mut log| log.append(entry))
+        .map(|log| crate::audit::Session::new(log, info))
+        .and_then(|mut audit| {
+            audit.append(entry)?;
+            audit.finish()
+        })
         .map_err(|e| {
             CommandError::Usage(format!(
                 "the baseline was not saved: the audit log refused it ({e})"

@@ -6,12 +6,12 @@
 use super::analysis::analyse;
 use super::session::{self, Session};
 use super::{CommandError, Outcome, print};
-use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::audit::{AuditLog, Entry, EntryKind, Session as AuditSession};
 use crate::cli::{GlobalArgs, PlanCommand};
 use crate::cluster::write::Writer;
-use crate::remediation::apply::{Actor, Applied, apply};
+use crate::remediation::apply::{Actor, Applied, Landed, apply};
 use crate::remediation::plan::{self, Plan, Status};
-use crate::remediation::review::review;
+use crate::remediation::review::{Reviewed, review};
 use crate::remediation::{Proposal, propose};
 use crate::sanitize::sanitize;
 use std::path::PathBuf;
@@ -54,23 +54,32 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-fn actor(session: &Session) -> Actor {
-    Actor {
-        session: crate::audit::new_session_id(),
-        context: session.connection.context.clone(),
-        user: session.connection.identity.username.clone(),
-    }
+/// This command's audit session on `session`'s connection: its entries are framed by
+/// `session_start` and `session_end`.
+fn audit(session: &Session, command: &str) -> Result<AuditSession, CommandError> {
+    let log = AuditLog::open_default().map_err(audit_error)?;
+    Ok(AuditSession::new(
+        log,
+        session.connection.audit_session(command),
+    ))
 }
 
-fn audit_log() -> Result<AuditLog, CommandError> {
-    AuditLog::open_default().map_err(|e| CommandError::Usage(e.to_string()))
+fn audit_error(e: crate::audit::Error) -> CommandError {
+    CommandError::Usage(e.to_string())
+}
+
+/// Close the audit session; the log's head, for the operator to keep.
+fn close(audit: AuditSession) -> Result<crate::audit::Head, CommandError> {
+    audit
+        .finish()
+        .map(|log| log.head().clone())
+        .map_err(audit_error)
 }
 
 async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
     let (session, snapshot, evaluation) = analyse(global).await?;
     let (dir, mut plan) = load(&session)?;
-    let actor = actor(&session);
-    let mut log = audit_log()?;
+    let mut audit = audit(&session, "plan stage")?;
     let mut out = String::new();
     for key in keys {
         let Some(finding) = evaluation.findings.iter().find(|f| f.key() == *key) else {
@@ -85,13 +94,10 @@ async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandE
                 for change in changes {
                     let description = change.description.clone();
                     let id = plan.stage(change, &now());
-                    let entry = Entry::new(EntryKind::Stage)
-                        .session(actor.session.clone())
-                        .context(actor.context.clone())
-                        .user(actor.user.clone())
-                        .details(serde_json::json!({"id": id, "finding": key, "description": description}));
-                    log.append(entry)
-                        .map_err(|e| CommandError::Usage(e.to_string()))?;
+                    let entry = Entry::new(EntryKind::Stage).details(
+                        serde_json::json!({"id": id, "finding": key, "description": description}),
+                    );
+                    audit.append(entry).map_err(audit_error)?;
                     out.push_str(&format!("staged {id}: {}\n", sanitize(&description)));
                 }
             }
@@ -108,6 +114,7 @@ async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandE
         }
     }
     save(&dir, &plan)?;
+    close(audit)?;
     print(&out);
     Ok(Outcome::Yes)
 }
@@ -115,10 +122,13 @@ async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandE
 fn status_text(status: &Status) -> String {
     match status {
         Status::Staged => "staged".into(),
-        Status::Applied { verified, .. } => match verified {
-            Some(true) => "applied and verified".into(),
-            Some(false) => "applied, finding remains".into(),
-            None => "applied".into(),
+        Status::Applied {
+            verified, remains, ..
+        } => match (verified, remains) {
+            (Some(true), _) => "applied and verified".into(),
+            (Some(false), Some(why)) => format!("applied, finding remains: {}", sanitize(why)),
+            (Some(false), None) => "applied, finding remains".into(),
+            (None, _) => "applied".into(),
         },
         Status::Failed { reason } => format!("not applied: {}", sanitize(reason)),
     }
@@ -152,8 +162,8 @@ async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
     let session = session::open(global, false).await?;
     let (_, plan) = load(&session)?;
     let writer = writer(&session)?;
-    let actor = actor(&session);
-    let mut log = audit_log()?;
+    let mut audit = audit(&session, "plan review")?;
+    let actor = Actor::of(audit.info());
     let mut out = String::new();
     let mut blocked = false;
     for id in plan.pending() {
@@ -161,26 +171,42 @@ async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             continue;
         };
         let reviewed = review(&writer, &staged.change).await;
-        log.append(crate::remediation::apply::dry_run_entry(&actor, &reviewed))
-            .map_err(|e| CommandError::Usage(e.to_string()))?;
-        out.push_str(&format!("{id}: {}\n", sanitize(&staged.change.description)));
-        for warning in reviewed.warnings() {
-            out.push_str(&format!("  warning: {}\n", sanitize(warning)));
-        }
-        match reviewed.blocked() {
-            Some(why) => {
-                blocked = true;
-                out.push_str(&format!("  BLOCKED: {}\n", sanitize(&why)));
-            }
-            None => {
-                for line in &reviewed.diff {
-                    out.push_str(&format!("  {}\n", line.text()));
-                }
-            }
-        }
+        audit
+            .append(crate::remediation::apply::dry_run_entry(&actor, &reviewed))
+            .map_err(audit_error)?;
+        blocked |= describe_review(&mut out, &id, &staged.change.description, &reviewed);
     }
+    close(audit)?;
     print(&out);
     Ok(if blocked { Outcome::No } else { Outcome::Yes })
+}
+
+/// The review of change `id` as text: warnings, then the diff or why it is blocked. Returns
+/// whether it is blocked.
+fn describe_review(out: &mut String, id: &str, description: &str, reviewed: &Reviewed) -> bool {
+    out.push_str(&format!("{id}: {}\n", sanitize(description)));
+    if let Some((staged, now)) = reviewed.changed_since_staged() {
+        out.push_str(&format!(
+            "  note: the object changed since this was staged (resourceVersion {} -> {}); the diff is against it as it is now\n",
+            sanitize(&staged),
+            sanitize(&now)
+        ));
+    }
+    for warning in reviewed.warnings() {
+        out.push_str(&format!("  warning: {}\n", sanitize(warning)));
+    }
+    match reviewed.blocked() {
+        Some(why) => {
+            out.push_str(&format!("  BLOCKED: {}\n", sanitize(&why)));
+            true
+        }
+        None => {
+            for line in &reviewed.diff {
+                out.push_str(&format!("  {}\n", line.text()));
+            }
+            false
+        }
+    }
 }
 
 /// The ids to apply: the plan's pending changes, or those of an exported plan file, staged
@@ -189,6 +215,7 @@ fn to_apply(
     plan: &mut Plan,
     file: Option<&std::path::Path>,
     session: &Session,
+    audit: &mut AuditSession,
 ) -> Result<Vec<String>, CommandError> {
     let Some(file) = file else {
         return Ok(plan.pending());
@@ -204,7 +231,18 @@ fn to_apply(
     let mut ids = Vec::new();
     for staged in exported.changes {
         if staged.status == Status::Staged || matches!(staged.status, Status::Failed { .. }) {
-            ids.push(plan.stage(staged.change, &now()));
+            let (finding, description) = (
+                staged.change.finding_key.clone(),
+                staged.change.description.clone(),
+            );
+            let id = plan.stage(staged.change, &now());
+            audit
+                .append(Entry::new(EntryKind::Stage).details(serde_json::json!({
+                    "id": id, "finding": finding, "description": description,
+                    "from": file.display().to_string(),
+                })))
+                .map_err(audit_error)?;
+            ids.push(id);
         }
     }
     Ok(ids)
@@ -221,42 +259,60 @@ async fn apply_all(
             "refusing to apply without --yes: this command does not prompt; review with `aigov plan review` first".into(),
         ));
     }
+    if reason.trim().chars().count() < crate::remediation::apply::MIN_JUSTIFICATION {
+        return Err(CommandError::Usage(
+            "--reason must say why in at least 10 characters".into(),
+        ));
+    }
     let session = session::open(global, false).await?;
     let (dir, mut plan) = load(&session)?;
     let writer = writer(&session)?;
-    let actor = actor(&session);
-    let mut log = audit_log()?;
+    let mut audit = audit(&session, "plan apply")?;
+    let actor = Actor::of(audit.info());
     let mut out = String::new();
     let mut all_ok = true;
     let mut applied_now = Vec::new();
-    for id in to_apply(&mut plan, file, &session)? {
+    for id in to_apply(&mut plan, file, &session, &mut audit)? {
         let Some(staged) = plan.get(&id).cloned() else {
             continue;
         };
         let reviewed = review(&writer, &staged.change).await;
-        let status = match apply(&writer, &mut log, &actor, &reviewed, reason).await {
-            Ok(report) => match report.applied {
-                Applied::Done { outcome } => {
+        audit
+            .append(crate::remediation::apply::dry_run_entry(&actor, &reviewed))
+            .map_err(audit_error)?;
+        let applied = apply(
+            &writer,
+            audit.log().map_err(audit_error)?,
+            &actor,
+            &reviewed,
+            reason,
+        )
+        .await;
+        if let Ok(report) = &applied {
+            audit.count(if report.result_not_recorded.is_none() {
+                2
+            } else {
+                1
+            });
+        }
+        let conflict = matches!(
+            &applied,
+            Ok(report) if matches!(report.applied, Applied::Conflict { .. })
+        );
+        let status = match applied {
+            Ok(report) => {
+                if matches!(
+                    report.applied,
+                    Applied::Done { .. }
+                        | Applied::Unknown {
+                            landed: Landed::Yes,
+                            ..
+                        }
+                ) {
                     applied_now.push(id.clone());
-                    Status::Applied {
-                        at: now(),
-                        resource_version: outcome.resource_version().map(str::to_string),
-                        intent_seq: report.intent_seq,
-                        verified: None,
-                    }
                 }
-                Applied::Conflict { message } => Status::Failed {
-                    reason: format!(
-                        "conflict: the object changed since it was reviewed ({message}); review again"
-                    ),
-                },
-                Applied::Refused { status, message } => Status::Failed {
-                    reason: format!("the server refused it ({status}: {message})"),
-                },
-                Applied::Unknown { reason, .. } => Status::Failed {
-                    reason: format!("outcome unknown ({reason}); check the object before retrying"),
-                },
-            },
+                plan::status_after(&report, &now())
+            }
             Err(crate::remediation::apply::ApplyError::Justification) => {
                 return Err(CommandError::Usage(
                     "--reason must say why in at least 10 characters".into(),
@@ -266,6 +322,21 @@ async fn apply_all(
                 reason: e.to_string(),
             },
         };
+        if conflict {
+            // Never retried, never forced: read the object again, dry-run the change against
+            // it, and show the result; it stays pending for the operator to apply again.
+            let again = review(&writer, &staged.change).await;
+            audit
+                .append(crate::remediation::apply::dry_run_entry(&actor, &again))
+                .map_err(audit_error)?;
+            out.push_str(&format!(
+                "{id}: the object changed since it was reviewed; nothing was written. The review against the object as it is now:\n"
+            ));
+            describe_review(&mut out, &id, &staged.change.description, &again);
+            out.push_str(&format!(
+                "{id}: still pending: check the diff above and apply again\n"
+            ));
+        }
         if let Some(s) = plan.get_mut(&id) {
             s.status = status;
         }
@@ -275,18 +346,9 @@ async fn apply_all(
     // Verify: re-read everything and re-evaluate the rules.
     if !applied_now.is_empty() {
         let (_, _, evaluation) = analyse(global).await?;
-        for id in &applied_now {
-            if let Some(s) = plan.get_mut(id) {
-                let remains = evaluation
-                    .findings
-                    .iter()
-                    .any(|f| f.key() == s.change.finding_key);
-                if let Status::Applied { verified, .. } = &mut s.status {
-                    *verified = Some(!remains);
-                }
-            }
+        if plan.verify(&evaluation.findings) {
+            save(&dir, &plan)?;
         }
-        save(&dir, &plan)?;
     }
     for s in &plan.changes {
         if !matches!(
@@ -305,11 +367,10 @@ async fn apply_all(
             sanitize(&s.change.description)
         ));
     }
-    if let Ok(head) = crate::audit::default_path().and_then(|p| crate::audit::head(&p)) {
-        out.push_str(&format!(
-            "audit log {head}: keep it to detect a truncated log later\n"
-        ));
-    }
+    let head = close(audit)?;
+    out.push_str(&format!(
+        "audit log {head}: keep it to detect a truncated log later\n"
+    ));
     print(&out);
     Ok(if all_ok { Outcome::Yes } else { Outcome::No })
 }
@@ -330,8 +391,16 @@ async fn revert(global: &GlobalArgs, id: &str) -> Result<Outcome, CommandError> 
     }
     let inverse = staged.change.inverse();
     let description = inverse.description.clone();
+    let finding = inverse.finding_key.clone();
     let new_id = plan.stage(inverse, &now());
+    let mut audit = audit(&session, "plan revert")?;
+    audit
+        .append(Entry::new(EntryKind::Stage).details(serde_json::json!({
+            "id": new_id, "finding": finding, "description": description, "reverts": id,
+        })))
+        .map_err(audit_error)?;
     save(&dir, &plan)?;
+    close(audit)?;
     print(&format!(
         "staged {new_id}: {} (review and apply it like any change)\n",
         sanitize(&description)
@@ -344,15 +413,12 @@ async fn export(global: &GlobalArgs, file: &std::path::Path) -> Result<Outcome, 
     let (_, plan) = load(&session)?;
     let yaml = plan.to_yaml().map_err(CommandError::Io)?;
     crate::state_file::write_file_atomic(file, yaml.as_bytes()).map_err(CommandError::Io)?;
-    let entry = Entry::new(EntryKind::Export)
-        .context(session.connection.context.clone())
-        .user(session.connection.identity.username.clone())
-        .details(
-            serde_json::json!({"file": file.display().to_string(), "changes": plan.changes.len()}),
-        );
-    audit_log()?
-        .append(entry)
-        .map_err(|e| CommandError::Usage(e.to_string()))?;
+    let entry = Entry::new(EntryKind::Export).details(
+        serde_json::json!({"file": file.display().to_string(), "changes": plan.changes.len()}),
+    );
+    let mut audit = audit(&session, "plan export")?;
+    audit.append(entry).map_err(audit_error)?;
+    close(audit)?;
     print(&format!(
         "wrote the plan ({} changes) to {}\n",
         plan.changes.len(),

@@ -27,6 +27,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandE
         hang_rate: args.hang_rate,
         watch_drop_after: args.watch_drop_after,
         expire_continue: args.expire_continue,
+        lose_write_answers: args.lose_write_answers,
     };
     let options = SimOptions {
         datasets,

@@ -22,6 +22,16 @@ pub struct Actor {
     pub user: String,
 }
 
+impl Actor {
+    pub fn of(session: &crate::audit::SessionInfo) -> Self {
+        Actor {
+            session: session.id.clone(),
+            context: session.context.clone(),
+            user: session.user.clone(),
+        }
+    }
+}
+
 /// How an apply ended.
 #[derive(Debug, Clone)]
 pub enum Applied {
@@ -32,11 +42,33 @@ pub enum Applied {
     /// The server refused (403, 422, an admission denial): nothing was written.
     Refused { status: u16, message: String },
     /// No answer. `reread` is the object as the server holds it now (`None` if it could not
-    /// be read or does not exist): look at it before doing anything else.
+    /// be read or does not exist), and `landed` what comparing it with the review shows.
     Unknown {
         reason: String,
         reread: Option<Value>,
+        landed: Landed,
     },
+}
+
+/// After no answer: whether the re-read object shows the change made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landed {
+    /// The object is what the dry run said it would be (or gone, after a delete).
+    Yes,
+    /// The object is as it was reviewed (or still absent, before a create).
+    No,
+    /// It could not be re-read, or it matches neither: look before doing anything else.
+    Undetermined,
+}
+
+impl Landed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Landed::Yes => "landed",
+            Landed::No => "not_landed",
+            Landed::Undetermined => "undetermined",
+        }
+    }
 }
 
 /// What an apply did and what the audit trail holds of it.
@@ -167,10 +199,15 @@ pub async fn apply<S: AuditSink>(
         Err(WriteError::Answered {
             status, message, ..
         }) => Applied::Refused { status, message },
-        Err(error) => Applied::Unknown {
-            reason: error.to_string(),
-            reread: writer.get(&change.target).await.ok(),
-        },
+        Err(error) => {
+            let reread = writer.get(&change.target).await;
+            let landed = landed(reviewed, &reread);
+            Applied::Unknown {
+                reason: error.to_string(),
+                reread: reread.ok(),
+                landed,
+            }
+        }
     };
 
     let mut result = entry(EntryKind::Result, actor, reviewed);
@@ -191,13 +228,18 @@ pub async fn apply<S: AuditSink>(
             result.http_status = Some(*status);
             result.details = Some(json!({"outcome": "refused", "message": message}));
         }
-        Applied::Unknown { reason, reread } => {
+        Applied::Unknown {
+            reason,
+            reread,
+            landed,
+        } => {
             result.resource_version_after = reread
                 .as_ref()
                 .and_then(|o| o.pointer("/metadata/resourceVersion"))
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            result.details = Some(json!({"outcome": "unknown", "reason": reason}));
+            result.details =
+                Some(json!({"outcome": "unknown", "reason": reason, "reread": landed.as_str()}));
         }
     }
     let result_not_recorded = log.append(result).err().map(|e| e.to_string());
@@ -208,10 +250,143 @@ pub async fn apply<S: AuditSink>(
     })
 }
 
+/// Compare the object re-read after no answer with the review: the dry run's result means
+/// the change landed, the reviewed object means it did not.
+fn landed(reviewed: &Reviewed, reread: &Result<Value, WriteError>) -> Landed {
+    let now = match reread {
+        Ok(object) => Some(object),
+        Err(WriteError::Answered { status: 404, .. }) => None,
+        Err(_) => return Landed::Undetermined,
+    };
+    let expected = match (&reviewed.change.operation, &reviewed.dry_run) {
+        (Operation::Delete, _) => None,
+        (_, Ok(outcome)) => outcome.object.as_ref(),
+        (_, Err(_)) => return Landed::Undetermined,
+    };
+    let same = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => comparable(a) == comparable(b),
+        _ => false,
+    };
+    if same(now, expected) {
+        Landed::Yes
+    } else if same(now, reviewed.live.as_ref()) {
+        Landed::No
+    } else {
+        Landed::Undetermined
+    }
+}
+
+/// An object without what the server sets on every write (and what the dry run invents).
+fn comparable(object: &Value) -> Value {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+        if let Some(meta) = map.get_mut("metadata").and_then(Value::as_object_mut) {
+            for field in [
+                "resourceVersion",
+                "managedFields",
+                "generation",
+                "creationTimestamp",
+                "uid",
+            ] {
+                meta.remove(field);
+            }
+        }
+    }
+    object
+}
+
 fn patch_type_name(patch_type: PatchType) -> &'static str {
     match patch_type {
         PatchType::Merge => "merge",
         PatchType::Json => "json",
         PatchType::Strategic => "strategic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::write::{Target, WriteOutcome};
+    use crate::model::Kind;
+    use crate::remediation::PlannedChange;
+
+    fn reviewed(operation: Operation, live: Option<Value>, after: Option<Value>) -> Reviewed {
+        Reviewed {
+            change: PlannedChange {
+                target: Target::of(Kind::Namespace, "", "ml"),
+                operation: operation.clone(),
+                resource_version: None,
+                uid: None,
+                description: "d".into(),
+                finding_key: "k".into(),
+                undo: operation,
+                undo_exact: true,
+                reverts: false,
+            },
+            live,
+            dry_run: Ok(WriteOutcome {
+                status: 200,
+                object: after,
+                warnings: Vec::new(),
+                audit_id: None,
+            }),
+            diff: Vec::new(),
+        }
+    }
+
+    fn ns(rv: &str, label: Option<&str>) -> Value {
+        let mut object = json!({"metadata": {"name": "ml", "resourceVersion": rv, "uid": "u1"}});
+        if let Some(l) = label {
+            object["metadata"]["labels"] = json!({"enforce": l});
+        }
+        object
+    }
+
+    fn not_found() -> Result<Value, WriteError> {
+        Err(WriteError::Answered {
+            target: "ns".into(),
+            status: 404,
+            reason: "NotFound".into(),
+            message: "not found".into(),
+            warnings: Vec::new(),
+            audit_id: None,
+        })
+    }
+
+    #[test]
+    fn a_re_read_tells_whether_a_patch_landed() {
+        let patch = Operation::Patch {
+            patch_type: PatchType::Merge,
+            body: json!({"metadata": {"labels": {"enforce": "baseline"}}}),
+        };
+        let r = reviewed(patch, Some(ns("7", None)), Some(ns("7", Some("baseline"))));
+        assert_eq!(landed(&r, &Ok(ns("8", Some("baseline")))), Landed::Yes);
+        assert_eq!(landed(&r, &Ok(ns("7", None))), Landed::No);
+        assert_eq!(
+            landed(&r, &Ok(ns("9", Some("restricted")))),
+            Landed::Undetermined,
+            "someone else changed it"
+        );
+        let timeout = Err(WriteError::Unknown {
+            target: "ns".into(),
+            reason: "timeout".into(),
+        });
+        assert_eq!(landed(&r, &timeout), Landed::Undetermined);
+    }
+
+    #[test]
+    fn a_re_read_tells_whether_a_create_or_delete_landed() {
+        let create = reviewed(
+            Operation::Create { body: ns("", None) },
+            None,
+            Some(ns("", None)),
+        );
+        assert_eq!(landed(&create, &Ok(ns("3", None))), Landed::Yes);
+        assert_eq!(landed(&create, &not_found()), Landed::No);
+        let delete = reviewed(Operation::Delete, Some(ns("7", None)), None);
+        assert_eq!(landed(&delete, &not_found()), Landed::Yes);
+        assert_eq!(landed(&delete, &Ok(ns("7", None))), Landed::No);
     }
 }

@@ -31,6 +31,9 @@ pub struct PlannedChange {
     /// compact model loses what the model does not keep (owner references, managed fields,
     /// the uid); planners then prefer a patch over a delete.
     pub undo_exact: bool,
+    /// This change undoes an applied one (`:revert`): the finding coming back is expected.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reverts: bool,
 }
 
 impl PlannedChange {
@@ -54,6 +57,7 @@ impl PlannedChange {
                 body: undo,
             },
             undo_exact: true,
+            reverts: false,
         }
     }
 
@@ -67,6 +71,7 @@ impl PlannedChange {
             finding_key: String::new(),
             undo: Operation::Delete,
             undo_exact: true,
+            reverts: false,
         }
     }
 
@@ -87,6 +92,7 @@ impl PlannedChange {
             finding_key: String::new(),
             undo: Operation::Create { body: recreate },
             undo_exact: exact,
+            reverts: false,
         }
     }
 
@@ -102,6 +108,7 @@ impl PlannedChange {
             finding_key: self.finding_key.clone(),
             undo: self.operation.clone(),
             undo_exact: self.undo_exact,
+            reverts: !self.reverts,
         }
     }
 

@@ -3,7 +3,9 @@
 //! records the context and API server it was staged for and is refused for any other: a plan
 //! is never applied to another cluster.
 
+use super::apply::{Applied, Landed, Report};
 use super::change::PlannedChange;
+use crate::rules::Finding;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -32,12 +34,15 @@ pub struct Staged {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Status {
     Staged,
-    /// Applied; `verified` once re-evaluation no longer reports the finding.
+    /// Applied; `verified` once re-evaluation no longer reports the finding, and otherwise
+    /// `remains` says why it is still reported.
     Applied {
         at: String,
         resource_version: Option<String>,
         intent_seq: u64,
         verified: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remains: Option<String>,
     },
     /// The last attempt did not apply it (conflict, refusal, blocked review, unknown outcome).
     Failed {
@@ -86,6 +91,30 @@ impl Plan {
         self.changes.iter_mut().find(|s| s.id == id)
     }
 
+    /// After a re-evaluation: an applied change is verified when its finding is no longer
+    /// reported; otherwise `remains` says why. Returns whether any status changed.
+    pub fn verify(&mut self, findings: &[Finding]) -> bool {
+        let mut changed = false;
+        for staged in &mut self.changes {
+            let Status::Applied {
+                verified, remains, ..
+            } = &mut staged.status
+            else {
+                continue;
+            };
+            let reported = findings
+                .iter()
+                .find(|f| f.key() == staged.change.finding_key);
+            let why = reported.map(|f| why_it_remains(&staged.change, f));
+            if *verified != Some(why.is_none()) || *remains != why {
+                *verified = Some(why.is_none());
+                *remains = why;
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// The changes still to apply (staged, or failed last time), in staging order.
     pub fn pending(&self) -> Vec<String> {
         self.changes
@@ -123,6 +152,67 @@ impl Plan {
         }
         Ok(plan)
     }
+}
+
+/// A change's status after an apply: applied when the server accepted it or a re-read after
+/// no answer shows it landed; otherwise why it was not applied.
+pub fn status_after(report: &Report, now: &str) -> Status {
+    let applied = |outcome_rv: Option<String>| Status::Applied {
+        at: now.to_string(),
+        resource_version: outcome_rv,
+        intent_seq: report.intent_seq,
+        verified: None,
+        remains: None,
+    };
+    match &report.applied {
+        Applied::Done { outcome } => applied(outcome.resource_version().map(str::to_string)),
+        Applied::Conflict { message } => Status::Failed {
+            reason: format!(
+                "conflict: the object changed since it was reviewed ({message}); nothing was written"
+            ),
+        },
+        Applied::Refused { status, message } => Status::Failed {
+            reason: format!("the server refused it ({status}: {message})"),
+        },
+        Applied::Unknown {
+            landed: Landed::Yes,
+            reread,
+            ..
+        } => applied(
+            reread
+                .as_ref()
+                .and_then(|o| o.pointer("/metadata/resourceVersion"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string),
+        ),
+        Applied::Unknown {
+            reason,
+            landed: Landed::No,
+            ..
+        } => Status::Failed {
+            reason: format!(
+                "no answer ({reason}), and the object as re-read is unchanged: it was not applied"
+            ),
+        },
+        Applied::Unknown { reason, .. } => Status::Failed {
+            reason: format!("outcome unknown ({reason}); check the object before retrying"),
+        },
+    }
+}
+
+/// Why `finding` is still reported after `change` was applied.
+fn why_it_remains(change: &PlannedChange, finding: &Finding) -> String {
+    if change.reverts {
+        return "expected: this change undoes an earlier fix, so the finding is back".into();
+    }
+    let mut why = format!("the rule still reports it: {}", finding.title);
+    if let Some(evidence) = finding.evidence.first() {
+        why.push_str(&format!(" ({evidence})"));
+    }
+    if finding.incomplete {
+        why.push_str("; some objects could not be read, so the rule cannot tell");
+    }
+    why
 }
 
 /// `<data dir>/plans`.
@@ -179,6 +269,7 @@ mod tests {
                 body: json!({"metadata": {"labels": {"a": null}}}),
             },
             undo_exact: true,
+            reverts: false,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Review: what a planned change would do, as the server says. The live object is read, the
 //! change is sent as a server dry run (`dryRun=All`), and the two are diffed as `kubectl diff`
 //! would show them, with the server's warnings. A dry run that fails blocks the change: the
-//! apply step refuses a change whose review is blocked.
+//! apply step refuses a change whose review is blocked. The review is always of the object as
+//! it is when read (its resourceVersion is the dry run's precondition and the apply's), so a
+//! review after a conflict shows the change against the new object.
 
 use super::change::{Operation, PlannedChange};
 use super::diff::{DiffLine, unified};
@@ -36,6 +38,13 @@ impl Reviewed {
             Err(WriteError::Answered { warnings, .. }) => warnings,
             Err(_) => &[],
         }
+    }
+
+    /// The object changed since the change was planned: its resourceVersion then and now.
+    pub fn changed_since_staged(&self) -> Option<(String, String)> {
+        let staged = self.change.resource_version.clone()?;
+        let now = self.reviewed_resource_version()?;
+        (staged != now).then_some((staged, now))
     }
 
     /// The live object's resourceVersion when reviewed: the apply step's precondition.
@@ -77,11 +86,10 @@ pub async fn review(writer: &Writer, change: &PlannedChange) -> Reviewed {
             };
         }
     };
-    // The precondition is what the planner saw; the dry run proves it still holds.
-    let precondition = change
-        .resource_version
-        .clone()
-        .or_else(|| live_resource_version(live.as_ref(), &change.operation));
+    // The precondition is the object just read, the one the diff is against: the review is
+    // of the object as it is now, even when it changed since the change was staged (then the
+    // diff shows the change against the new object, and apply asks for a fresh review).
+    let precondition = live_resource_version(live.as_ref(), &change.operation);
     let dry_run = writer.send(&request(change, precondition, true)).await;
     let after = match (&dry_run, &change.operation) {
         (Ok(_), Operation::Delete) => None,
@@ -97,7 +105,7 @@ pub async fn review(writer: &Writer, change: &PlannedChange) -> Reviewed {
     }
 }
 
-/// For inverses (planned without a resourceVersion): the live one, except for a create.
+/// The resourceVersion to send as the precondition: the live one, except for a create.
 fn live_resource_version(live: Option<&Value>, operation: &Operation) -> Option<String> {
     if matches!(operation, Operation::Create { .. }) {
         return None;

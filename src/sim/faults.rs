@@ -20,6 +20,9 @@ pub struct FaultSettings {
     pub hang_rate: f64,
     /// End every watch stream after this many events.
     pub watch_drop_after: Option<usize>,
+    /// Commit every real (not dry-run) write, then never answer it: a connection lost after
+    /// the server acted, so the client cannot know whether the change was made.
+    pub lose_write_answers: bool,
     /// Answer every request that carries a `continue` token with 410 Gone.
     pub expire_continue: bool,
 }

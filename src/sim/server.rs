@@ -268,7 +268,20 @@ pub async fn handle(
         user,
         status: response.status().as_u16(),
     });
+    if state.faults.settings().lose_write_answers
+        && is_real_write(&method, &uri)
+        && response.status().is_success()
+    {
+        return std::future::pending::<Response>().await;
+    }
     response
+}
+
+/// A mutating request that is not a dry run.
+fn is_real_write(method: &Method, uri: &Uri) -> bool {
+    let mutating = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
+    let dry_run = uri.query().unwrap_or_default().contains("dryRun=");
+    mutating && !dry_run && !uri.path().ends_with("reviews")
 }
 
 /// A random UUID (version 4), as the API server's Audit-Id.

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod layout;
 pub mod live;
 pub mod plan;
+mod recorder;
 pub mod runner;
 pub mod table;
 pub mod terminal;
@@ -124,6 +125,9 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
         draw(&mut guard, &mut app)?;
     }
     drop(guard);
+    if let Err(e) = runner.close_audit().await {
+        eprintln!("aigov: the audit session was not closed: {e}");
+    }
     print_audit_head();
     match app.fatal {
         Some(error) => Err(CommandError::Usage(error)),

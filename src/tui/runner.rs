@@ -9,11 +9,11 @@
 use super::action::{Action, Effect};
 use super::app::ConnectionInfo;
 use super::data::{BuildInputs, derive};
+use super::recorder::Recorder;
 use super::views::audit_log::Loaded;
 use crate::cluster::write::{WriteError, Writer};
 use crate::cluster::{ConnectOptions, Connection, LoadOptions, connect, load};
 use crate::model::Snapshot;
-use crate::remediation::apply::{Actor, Report, apply};
 use crate::remediation::plan::Plan;
 use crate::remediation::review::{Reviewed, review};
 use crate::rules::config::Baseline;
@@ -45,12 +45,18 @@ pub enum Baselines {
 /// The handle the UI loop sends effects through.
 pub struct Runner {
     effects: mpsc::UnboundedSender<Effect>,
+    recorder: Recorder,
 }
 
 impl Runner {
     pub fn send(&self, effect: Effect) {
         // The runner lives as long as the UI loop; a closed channel means we are shutting down.
         let _ = self.effects.send(effect);
+    }
+
+    /// Close the console's audit session (`session_end`); the log's head if one was open.
+    pub async fn close_audit(&self) -> Result<Option<crate::audit::Head>, String> {
+        self.recorder.close().await
     }
 }
 
@@ -59,11 +65,16 @@ impl Runner {
 pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) {
     let (effect_tx, mut effect_rx) = mpsc::unbounded_channel::<Effect>();
     let (action_tx, action_rx) = mpsc::unbounded_channel::<Action>();
+    let recorder = Recorder::default();
+    let runner = Runner {
+        effects: effect_tx,
+        recorder: recorder.clone(),
+    };
     tokio::spawn(async move {
         let mut state = State {
             config,
             connection: Arc::default(),
-            session: crate::audit::new_session_id(),
+            recorder,
             work: None,
             generation: 0,
         };
@@ -72,15 +83,15 @@ pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) 
         }
         state.stop().await;
     });
-    (Runner { effects: effect_tx }, action_rx)
+    (runner, action_rx)
 }
 
 struct State {
     config: RunnerConfig,
     /// The current generation's connection once made, for reviews and applies.
     connection: Arc<std::sync::Mutex<Option<Connection>>>,
-    /// This console session's id, in every audit entry it writes.
-    session: String,
+    /// The console's audit trail: every entry it writes goes through it.
+    recorder: Recorder,
     /// The task of the current generation: connect, load, evaluate, watch.
     work: Option<JoinHandle<()>>,
     generation: u64,
@@ -144,22 +155,26 @@ impl State {
             Effect::ExportPlan { plan, path } => {
                 let tx = tx.clone();
                 let generation = self.generation;
-                let session = self.session.clone();
-                tokio::task::spawn_blocking(move || {
+                let recorder = self.recorder.clone();
+                tokio::spawn(async move {
                     let shown = crate::sanitize::sanitize(&path.display().to_string()).into_owned();
-                    let written = plan.to_yaml().and_then(|yaml| {
-                        crate::state_file::write_file_atomic(&path, yaml.as_bytes())
-                    });
+                    let yaml = plan.to_yaml();
+                    let target = path.clone();
+                    let written = tokio::task::spawn_blocking(move || {
+                        yaml.and_then(|yaml| {
+                            crate::state_file::write_file_atomic(&target, yaml.as_bytes())
+                        })
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
                     match written {
                         Ok(()) => {
                             let entry = crate::audit::Entry::new(crate::audit::EntryKind::Export)
-                                .session(session)
-                                .context(plan.context.clone())
                                 .details(serde_json::json!({
                                     "file": path.display().to_string(),
                                     "changes": plan.changes.len(),
                                 }));
-                            record(&tx, generation, entry);
+                            record(&recorder, &tx, generation, entry).await;
                             let _ = tx.send(Action::Notice(format!(
                                 "wrote the plan ({} changes) to {shown}",
                                 plan.changes.len()
@@ -177,14 +192,14 @@ impl State {
             Effect::Record(entry) => {
                 let tx = tx.clone();
                 let generation = self.generation;
-                let entry = entry.session(self.session.clone());
-                tokio::task::spawn_blocking(move || record(&tx, generation, entry));
+                let recorder = self.recorder.clone();
+                tokio::spawn(async move { record(&recorder, &tx, generation, *entry).await });
             }
             Effect::ReviewChange { id, change } => {
                 let tx = tx.clone();
                 let connection = self.current_connection();
                 let generation = self.generation;
-                let actor = actor_of(connection.as_ref(), self.session.clone());
+                let recorder = self.recorder.clone();
                 tokio::spawn(async move {
                     let reviewed = match writer_of(connection) {
                         Ok(writer) => review(&writer, &change).await,
@@ -195,11 +210,9 @@ impl State {
                             diff: Vec::new(),
                         },
                     };
+                    let actor = recorder.actor().await;
                     let entry = crate::remediation::apply::dry_run_entry(&actor, &reviewed);
-                    let recorder = tx.clone();
-                    let _ =
-                        tokio::task::spawn_blocking(move || record(&recorder, generation, entry))
-                            .await;
+                    record(&recorder, &tx, generation, entry).await;
                     let _ = tx.send(Action::PlanReviewed {
                         id,
                         reviewed: Box::new(reviewed),
@@ -213,9 +226,15 @@ impl State {
             } => {
                 let tx = tx.clone();
                 let connection = self.current_connection();
-                let session = self.session.clone();
+                let recorder = self.recorder.clone();
                 tokio::spawn(async move {
-                    let result = apply_change(connection, session, &reviewed, &justification).await;
+                    let result = match writer_of(connection) {
+                        Ok(writer) => recorder
+                            .apply(&writer, &reviewed, &justification)
+                            .await
+                            .map(Box::new),
+                        Err(e) => Err(e.to_string()),
+                    };
                     let _ = tx.send(Action::PlanApplied { id, result });
                 });
             }
@@ -228,17 +247,19 @@ impl State {
             Effect::WriteGuidedReport(report) => {
                 let tx = tx.clone();
                 let generation = self.generation;
-                let session = self.session.clone();
-                tokio::task::spawn_blocking(move || {
-                    let written = super::guided::write_report(&report);
+                let recorder = self.recorder.clone();
+                tokio::spawn(async move {
+                    let for_writing = report.clone();
+                    let written = tokio::task::spawn_blocking(move || {
+                        super::guided::write_report(&for_writing)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
                     if let Ok(files) = &written {
                         // The auditor's marks, as counts, with where the report went.
                         let c = &report.counts;
                         let entry =
                             crate::audit::Entry::new(crate::audit::EntryKind::GuidedAuditMark)
-                                .session(session)
-                                .context(report.context.clone())
-                                .user(report.identity.username.clone())
                                 .details(serde_json::json!({
                                     "findings": c.findings,
                                     "accepted_risk": c.accepted_risk,
@@ -247,7 +268,7 @@ impl State {
                                     "not_reviewed": c.not_reviewed,
                                     "reports": files,
                                 }));
-                        record(&tx, generation, entry);
+                        record(&recorder, &tx, generation, entry).await;
                     }
                     let _ = tx.send(Action::GuidedReportWritten(written));
                 });
@@ -270,6 +291,7 @@ impl State {
         let mut inputs = self.config.inputs.clone();
         let baselines = self.config.baselines;
         let tx = tx.clone();
+        let recorder = self.recorder.clone();
         self.work = Some(tokio::spawn(async move {
             let connection = match connect(&options).await {
                 Ok(c) => c,
@@ -287,6 +309,15 @@ impl State {
                 info: info_of(&connection),
             });
             *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(connection.clone());
+            if let Err(e) = recorder
+                .connected(connection.audit_session("console"))
+                .await
+            {
+                let _ = tx.send(Action::Warning {
+                    generation,
+                    message: format!("the audit session was not closed: {e}"),
+                });
+            }
             let _ = tx.send(Action::PlanLoaded {
                 generation,
                 plan: load_plan(&connection),
@@ -350,41 +381,19 @@ fn writer_of(connection: Option<Connection>) -> Result<Writer, WriteError> {
     }
 }
 
-fn actor_of(connection: Option<&Connection>, session: String) -> Actor {
-    Actor {
-        session,
-        context: connection.map(|c| c.context.clone()).unwrap_or_default(),
-        user: connection
-            .map(|c| c.identity.username.clone())
-            .unwrap_or_default(),
-    }
-}
-
-/// Append `entry` to the audit log of the data directory; a failure is a warning on screen.
-fn record(tx: &mpsc::UnboundedSender<Action>, generation: u64, entry: crate::audit::Entry) {
-    let appended = crate::audit::AuditLog::open_default().and_then(|mut log| log.append(entry));
-    if let Err(e) = appended {
+/// Append `entry` to the console's audit session; a failure is a warning on screen.
+async fn record(
+    recorder: &Recorder,
+    tx: &mpsc::UnboundedSender<Action>,
+    generation: u64,
+    entry: crate::audit::Entry,
+) {
+    if let Err(e) = recorder.record(entry).await {
         let _ = tx.send(Action::Warning {
             generation,
             message: format!("not recorded in the audit log: {e}"),
         });
     }
-}
-
-/// Apply a reviewed change through the audit log of the data directory.
-async fn apply_change(
-    connection: Option<Connection>,
-    session: String,
-    reviewed: &Reviewed,
-    justification: &str,
-) -> Result<Box<Report>, String> {
-    let actor = actor_of(connection.as_ref(), session);
-    let writer = writer_of(connection).map_err(|e| e.to_string())?;
-    let mut log = crate::audit::AuditLog::open_default().map_err(|e| e.to_string())?;
-    apply(&writer, &mut log, &actor, reviewed, justification)
-        .await
-        .map(Box::new)
-        .map_err(|e| e.to_string())
 }
 
 /// The audit log of the data directory, verified; a missing log is not an error.

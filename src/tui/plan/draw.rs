@@ -16,10 +16,13 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
 fn status_text(status: &Status) -> String {
     match status {
         Status::Staged => "staged".into(),
-        Status::Applied { verified, .. } => match verified {
-            Some(true) => "applied, verified".into(),
-            Some(false) => "applied, finding remains".into(),
-            None => "applied".into(),
+        Status::Applied {
+            verified, remains, ..
+        } => match (verified, remains) {
+            (Some(true), _) => "applied, verified".into(),
+            (Some(false), Some(why)) => format!("applied, finding remains: {}", clean(why)),
+            (Some(false), None) => "applied, finding remains".into(),
+            (None, _) => "applied".into(),
         },
         Status::Failed { .. } => "not applied".into(),
     }
@@ -161,6 +164,16 @@ fn draw_review(frame: &mut Frame, app: &App, plan: &Plan, screen: &Screen, area:
             theme.muted,
         )),
         Some(reviewed) => {
+            if let Some((staged, now)) = reviewed.changed_since_staged() {
+                lines.push(Line::styled(
+                    format!(
+                        "The object changed since this was staged (resourceVersion {} -> {}): the diff is against it as it is now.",
+                        clean(&staged),
+                        clean(&now)
+                    ),
+                    theme.accent,
+                ));
+            }
             for warning in reviewed.warnings() {
                 lines.push(Line::styled(
                     format!("Warning: {}", clean(warning)),

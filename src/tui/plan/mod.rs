@@ -15,7 +15,7 @@ pub use draw::draw;
 use super::action::Effect;
 use super::app::{App, Mode};
 use crate::remediation::apply::MIN_JUSTIFICATION;
-use crate::remediation::plan::{Plan, Status};
+use crate::remediation::plan::{Plan, Status, status_after};
 use crate::remediation::review::Reviewed;
 use crate::remediation::{Proposal, propose};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -279,12 +279,14 @@ pub fn revert(app: &mut App, id: &str) -> Vec<Effect> {
         return Vec::new();
     }
     let inverse = staged.change.inverse();
+    let (finding, description) = (inverse.finding_key.clone(), inverse.description.clone());
     let new_id = plan.stage(inverse, &now());
     let saved = Box::new(plan.clone());
     app.flash(format!(
         "staged {new_id}, the inverse of {id}: review it in the plan (p)"
     ));
-    vec![Effect::SavePlan(saved)]
+    let entry = stage_entry(app.connection.as_ref(), &new_id, &finding, &description);
+    vec![Effect::SavePlan(saved), Effect::Record(Box::new(entry))]
 }
 
 /// `:export FILE`: write the staged plan as YAML for review in Git or by another person.
@@ -311,13 +313,15 @@ pub fn reviewed(app: &mut App, id: String, reviewed: Reviewed) {
     }
 }
 
-/// An apply came back: record its status, save the plan, and reload to verify.
+/// An apply came back: record its status, save the plan, and reload to verify. After a
+/// conflict nothing was written: the change is reviewed again against the object as it is
+/// now, and the operator decides again.
 pub fn applied(
     app: &mut App,
     id: String,
     result: Result<crate::remediation::apply::Report, String>,
 ) -> Vec<Effect> {
-    use crate::remediation::apply::Applied;
+    use crate::remediation::apply::{Applied, Landed};
     if let Some(screen) = app.plan_screen.as_mut() {
         screen.busy = None;
         screen.reviews.remove(&id);
@@ -325,42 +329,35 @@ pub fn applied(
     let Some(plan) = app.plan.as_mut() else {
         return Vec::new();
     };
-    let (status, message) = match result {
-        Ok(report) => match report.applied {
-            Applied::Done { outcome } => (
-                Status::Applied {
-                    at: now(),
-                    resource_version: outcome.resource_version().map(str::to_string),
-                    intent_seq: report.intent_seq,
-                    verified: None,
-                },
-                format!("applied {id}; reloading to verify"),
-            ),
-            Applied::Conflict { .. } => (
-                Status::Failed {
-                    reason: "conflict: the object changed since the review".into(),
-                },
-                format!("{id}: the object changed since the review; review it again"),
-            ),
-            Applied::Refused { status, message } => (
-                Status::Failed {
-                    reason: format!("refused ({status}): {message}"),
-                },
-                format!("{id} was refused ({status})"),
-            ),
-            Applied::Unknown { reason, .. } => (
-                Status::Failed {
-                    reason: format!("outcome unknown: {reason}"),
-                },
-                format!("{id}: outcome unknown; check the object"),
-            ),
-        },
+    let (status, message) = match &result {
+        Ok(report) => {
+            let message = match &report.applied {
+                Applied::Done { .. } => format!("applied {id}; reloading to verify"),
+                Applied::Conflict { .. } => format!(
+                    "{id}: the object changed since the review; nothing was written. Reviewing it again: check the new diff and apply again"
+                ),
+                Applied::Refused { status, .. } => format!("{id} was refused ({status})"),
+                Applied::Unknown {
+                    landed: Landed::Yes,
+                    ..
+                } => format!(
+                    "{id}: no answer, but the object re-read shows the change; reloading to verify"
+                ),
+                Applied::Unknown {
+                    landed: Landed::No, ..
+                } => format!("{id}: no answer, and the object re-read is unchanged: not applied"),
+                Applied::Unknown { .. } => format!("{id}: outcome unknown; check the object"),
+            };
+            (status_after(report, &now()), message)
+        }
         Err(e) => (
             Status::Failed { reason: e.clone() },
             format!("{id} was not applied: {e}"),
         ),
     };
+    let conflict = matches!(&result, Ok(r) if matches!(r.applied, Applied::Conflict { .. }));
     let done = matches!(status, Status::Applied { .. });
+    let change = plan.get(&id).map(|s| s.change.clone());
     if let Some(staged) = plan.get_mut(&id) {
         staged.status = status;
     }
@@ -371,6 +368,15 @@ pub fn applied(
         app.error(message);
     }
     let mut effects = vec![Effect::SavePlan(saved)];
+    if let (true, Some(change)) = (conflict, change) {
+        if let Some(screen) = app.plan_screen.as_mut() {
+            screen.busy = Some(format!("reviewing {id} again…"));
+        }
+        effects.push(Effect::ReviewChange {
+            id,
+            change: Box::new(change),
+        });
+    }
     if done {
         app.generation += 1;
         app.loading.active = true;
@@ -381,26 +387,13 @@ pub fn applied(
     effects
 }
 
-/// New data: mark applied changes verified when their finding is gone.
+/// New data: an applied change is verified when its finding is gone, otherwise its status
+/// says why it remains.
 pub fn verify(app: &mut App) -> Vec<Effect> {
     let (Some(plan), Some(data)) = (app.plan.as_mut(), app.data.as_ref()) else {
         return Vec::new();
     };
-    let mut changed = false;
-    for staged in &mut plan.changes {
-        if let Status::Applied { verified, .. } = &mut staged.status {
-            let remains = data
-                .evaluation
-                .findings
-                .iter()
-                .any(|f| f.key() == staged.change.finding_key);
-            if *verified != Some(!remains) {
-                *verified = Some(!remains);
-                changed = true;
-            }
-        }
-    }
-    if changed {
+    if plan.verify(&data.evaluation.findings) {
         vec![Effect::SavePlan(Box::new(plan.clone()))]
     } else {
         Vec::new()

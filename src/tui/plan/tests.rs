@@ -185,15 +185,46 @@ fn staging_reviewing_justifying_confirming_and_applying() {
         },
     );
     let status = &app.plan.as_ref().unwrap().changes[0].status;
+    match status {
+        Status::Applied {
+            verified: Some(false),
+            remains: Some(why),
+            ..
+        } => assert!(why.starts_with("the rule still reports it: "), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_conflict_writes_nothing_and_reviews_the_change_again() {
+    let mut app = app_with_plan();
+    staged(&mut app);
+    let report = Report {
+        applied: Applied::Conflict {
+            message: "the object has been modified".into(),
+        },
+        intent_seq: 4,
+        result_not_recorded: None,
+    };
+    let effects = update(
+        &mut app,
+        Action::PlanApplied {
+            id: "c1".into(),
+            result: Ok(Box::new(report)),
+        },
+    );
+    match effects.as_slice() {
+        [Effect::SavePlan(_), Effect::ReviewChange { id, .. }] => assert_eq!(id, "c1"),
+        other => panic!("no reload, a new review: {other:?}"),
+    }
+    let status = &app.plan.as_ref().unwrap().changes[0].status;
+    assert!(matches!(status, Status::Failed { .. }), "{status:?}");
     assert!(
-        matches!(
-            status,
-            Status::Applied {
-                verified: Some(false),
-                ..
-            }
-        ),
-        "{status:?}"
+        app.errors
+            .last()
+            .unwrap()
+            .message
+            .contains("nothing was written"),
     );
 }
 
@@ -237,13 +268,18 @@ fn read_only_stages_nothing_and_a_revert_stages_the_inverse() {
             resource_version: None,
             intent_seq: 1,
             verified: Some(true),
+            remains: None,
         };
     }
     press(&mut app, KeyCode::Char(':'));
     typing(&mut app, "revert c1");
     let effects = press(&mut app, KeyCode::Enter);
-    assert!(matches!(effects.as_slice(), [Effect::SavePlan(_)]));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SavePlan(_), Effect::Record(_)]),
+        "saved and recorded: {effects:?}"
+    );
     let plan = app.plan.as_ref().unwrap();
     assert_eq!(plan.changes[1].id, "c2");
     assert!(plan.changes[1].change.description.starts_with("undo: "));
+    assert!(plan.changes[1].change.reverts);
 }
