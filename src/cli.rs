@@ -222,6 +222,12 @@ pub struct CheckArgs {
 pub enum BaselineCommand {
     /// Record the current ConfigMap hashes and Secret versions as the approved baseline
     Save,
+    /// Accept the current state of drift findings' objects into the saved baseline (audited)
+    Accept {
+        /// Finding keys, as `aigov audit --format json` prints them (CFG-003/004/005)
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -57,6 +57,9 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
         Some(Command::Baseline {
             command: BaselineCommand::Save,
         }) => commands::baseline::save(global).await,
+        Some(Command::Baseline {
+            command: BaselineCommand::Accept { keys },
+        }) => commands::baseline::accept(global, keys).await,
         Some(Command::Log {
             command: LogCommand::Verify { file },
         }) => commands::log::verify(file.as_deref()),

@@ -1,6 +1,8 @@
 //! `aigov baseline save` through the real binary on the demo cluster: where the file goes and
-//! its permissions, what it holds (hashes, never values), and how `audit` reads it back: no
-//! drift right after saving, drift per key after a change, exit 2 for a corrupt baseline.
+//! its permissions, what it holds (hashes, and the values of ConfigMap keys that are not
+//! secret-like, never a secret-like one), and how `audit` reads it back: no drift right after
+//! saving, drift per key after a change, exit 2 for a corrupt baseline. `aigov baseline
+//! accept` takes one drift finding's object into the baseline, audited.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -66,10 +68,18 @@ impl Data {
         );
         // Every save is recorded in the audit trail first.
         let log = std::fs::read_to_string(self.dir.join("audit").join("audit.jsonl")).unwrap();
-        assert!(
-            log.lines()
-                .last()
-                .is_some_and(|l| l.contains("\"kind\":\"baseline_change\"")),
+        let kinds: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(3)
+            .map(|l| {
+                let at = l.find("\"kind\":\"").unwrap() + 8;
+                &l[at..at + l[at..].find('"').unwrap()]
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["session_end", "baseline_change", "session_start"],
             "{log}"
         );
     }
@@ -142,6 +152,13 @@ fn save_writes_a_private_baseline_of_hashes_and_audit_then_reports_no_drift() {
     assert!(b["saved_at"].as_str().unwrap().ends_with('Z'));
     let hf = &b["config_maps"]["llm-inference/hf-hub-settings"];
     assert_eq!(hf["keys"]["HF_TOKEN"], sha256_hex(DEMO_HF_TOKEN));
+    assert!(
+        hf["content"]["HF_TOKEN"].is_null(),
+        "a secret-like value is kept as a hash only"
+    );
+    // Plain values are kept, to restore a drifted ConfigMap.
+    let vllm = &b["config_maps"]["llm-inference/vllm-serving-config"];
+    assert_eq!(vllm["content"]["VLLM_DTYPE"], "bfloat16");
     assert!(
         b["config_maps"]["web-shop/frontend-config"].is_null(),
         "not used by AI workloads"
@@ -239,4 +256,68 @@ fn a_corrupt_baseline_is_an_error_naming_the_file() {
         stderr.contains("baseline save"),
         "says how to fix it: {stderr}"
     );
+}
+
+#[test]
+fn accepting_a_drift_finding_records_it_and_takes_that_object_into_the_baseline() {
+    let data = Data::new();
+    data.save();
+    let mut b = data.baseline();
+    b["config_maps"]["llm-inference/vllm-serving-config"]["keys"]["VLLM_DTYPE"] =
+        Value::from("0".repeat(64));
+    let secret = b["secrets"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    secret["resource_version"] = Value::from("1");
+    data.write_baseline(&b);
+    let keys: Vec<String> = data
+        .drift()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
+    let config = keys
+        .iter()
+        .find(|k| k.starts_with("AIGOV-CFG-003:"))
+        .unwrap()
+        .clone();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+
+    let (code, out, err) = data.aigov(&["--demo", "baseline", "accept", &config]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("accepted 1 finding into the baseline"),
+        "{out}"
+    );
+    let left: Vec<String> = data
+        .drift()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left.len(), 1, "only the Secret's drift is left: {left:?}");
+    assert!(left[0].starts_with("AIGOV-CFG-004:"), "{left:?}");
+    let log = std::fs::read_to_string(data.dir.join("audit").join("audit.jsonl")).unwrap();
+    let accepted = log
+        .lines()
+        .find(|l| l.contains("\"accepted\""))
+        .expect("the acceptance is recorded");
+    assert!(
+        accepted.contains("\"kind\":\"baseline_change\""),
+        "{accepted}"
+    );
+    assert!(accepted.contains(&config), "{accepted}");
+
+    // Not a drift finding: refused, the baseline untouched.
+    let before = std::fs::read_to_string(data.file()).unwrap();
+    let (code, _, err) = data.aigov(&[
+        "--demo",
+        "baseline",
+        "accept",
+        "AIGOV-NS-003:Namespace//notebooks#",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a drift finding"), "{err}");
+    assert_eq!(std::fs::read_to_string(data.file()).unwrap(), before);
 }

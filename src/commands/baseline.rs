@@ -1,7 +1,8 @@
 //! `aigov baseline save`: record the approved configuration of the current context (content
-//! hashes of the ConfigMaps AI workloads use, resourceVersions of their Secrets).
+//! hashes and non-secret values of the ConfigMaps AI workloads use, resourceVersions of their
+//! Secrets). `aigov baseline accept KEY...`: accept drift findings' objects as they are now.
 
-use super::analysis::load_snapshot;
+use super::analysis::{analyse, load_snapshot};
 use super::inventory::refuse_if_nothing_was_read;
 use super::{CommandError, Outcome, print};
 use crate::cli::GlobalArgs;
@@ -79,4 +80,57 @@ pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Accept the current state of the objects of drift findings into the saved baseline. Every
+/// acceptance is recorded in the audit trail before the baseline is replaced.
+pub async fn accept(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
+    let (session, snapshot, evaluation) = analyse(global).await?;
+    let context = &session.connection.context;
+    let Some(mut baseline) = crate::baseline::load_for(context).map_err(CommandError::Io)? else {
+        return Err(CommandError::Usage(format!(
+            "no baseline is saved for context {}: save one with `aigov baseline save`",
+            sanitize(context)
+        )));
+    };
+    let config = crate::config::load();
+    let view = View::new(&snapshot, &config.rules);
+    let mut entries = Vec::new();
+    for key in keys {
+        let Some(finding) = evaluation.findings.iter().find(|f| f.key() == *key) else {
+            return Err(CommandError::Usage(format!(
+                "no finding {} on context {} (keys as `aigov audit --format json` prints them)",
+                sanitize(key),
+                sanitize(context)
+            )));
+        };
+        let (accepted, entry) = crate::remediation::accept_into(&baseline, finding, &view)
+            .map_err(|e| CommandError::Usage(sanitize(&e).into_owned()))?;
+        baseline = accepted;
+        entries.push(entry);
+    }
+    baseline.saved_at = jiff::Timestamp::now().to_string();
+    let info = session.connection.audit_session("baseline accept");
+    crate::audit::AuditLog::open_default()
+        .map(|log| crate::audit::Session::new(log, info))
+        .and_then(|mut audit| {
+            for entry in entries {
+                audit.append(entry)?;
+            }
+            audit.finish()
+        })
+        .map_err(|e| {
+            CommandError::Usage(format!(
+                "the baseline was not changed: the audit log refused it ({e})"
+            ))
+        })?;
+    let path = crate::baseline::save(&baseline).map_err(CommandError::Io)?;
+    print(&format!(
+        "accepted {} finding{} into the baseline for context {}\n{}\n",
+        keys.len(),
+        plural(keys.len()),
+        sanitize(context),
+        sanitize(&path.display().to_string())
+    ));
+    Ok(Outcome::Yes)
 }

@@ -12,7 +12,7 @@ use crate::cluster::write::Writer;
 use crate::remediation::apply::{Actor, Applied, Landed, apply};
 use crate::remediation::plan::{self, Plan, Status};
 use crate::remediation::review::{Reviewed, review};
-use crate::remediation::{Proposal, propose};
+use crate::remediation::{Proposal, propose_to_stage};
 use crate::sanitize::sanitize;
 use std::path::PathBuf;
 
@@ -79,6 +79,8 @@ fn close(audit: AuditSession) -> Result<crate::audit::Head, CommandError> {
 async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
     let (session, snapshot, evaluation) = analyse(global).await?;
     let (dir, mut plan) = load(&session)?;
+    let baseline =
+        crate::baseline::load_for(&session.connection.context).map_err(CommandError::Io)?;
     let mut audit = audit(&session, "plan stage")?;
     let mut out = String::new();
     for key in keys {
@@ -89,7 +91,7 @@ async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandE
                 sanitize(&session.connection.context)
             )));
         };
-        match propose(finding, &snapshot) {
+        match propose_to_stage(finding, &snapshot, baseline.as_ref()) {
             Proposal::Change { changes, .. } => {
                 for change in changes {
                     let description = change.description.clone();

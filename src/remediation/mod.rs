@@ -25,7 +25,7 @@ mod workloads;
 mod tests;
 
 pub use change::{Operation, PatchType, PlannedChange, Target};
-pub use config::{accept_baseline, restore_config_map};
+pub use config::{accept_baseline, accept_into, restore_config_map};
 pub use namespaces::PodSecurityLevel;
 
 use crate::model::Snapshot;
@@ -125,6 +125,22 @@ impl Proposal {
 pub fn propose(finding: &Finding, snapshot: &Snapshot) -> Proposal {
     let settings = RulesConfig::default();
     propose_in(finding, &View::new(snapshot, &settings))
+}
+
+/// What staging `finding` means: its proposal, except that a drifted ConfigMap (CFG-003) is
+/// restored from `baseline` when the baseline keeps its content. Staging is an explicit act,
+/// reviewed before anything is sent; accepting the drift instead is [`accept_into`].
+pub fn propose_to_stage(
+    finding: &Finding,
+    snapshot: &Snapshot,
+    baseline: Option<&crate::rules::config::Baseline>,
+) -> Proposal {
+    match (finding.rule.as_str(), baseline) {
+        ("AIGOV-CFG-003", Some(baseline)) if !finding.incomplete => {
+            restore_config_map(finding, snapshot, baseline)
+        }
+        _ => propose(finding, snapshot),
+    }
 }
 
 /// A proposal for `finding` over a view already built.

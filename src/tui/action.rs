@@ -69,6 +69,8 @@ pub enum Action {
         id: String,
         result: Result<Box<crate::remediation::apply::Report>, String>,
     },
+    /// The baseline with an accepted drift was recorded and saved (its path), or why not.
+    BaselineSaved(Result<String, String>),
 }
 
 impl std::fmt::Debug for Action {
@@ -111,6 +113,7 @@ impl std::fmt::Debug for Action {
             Action::PlanApplied { id, result } => {
                 write!(f, "PlanApplied({id}, {})", result.is_ok())
             }
+            Action::BaselineSaved(result) => write!(f, "BaselineSaved({})", result.is_ok()),
         }
     }
 }
@@ -142,6 +145,12 @@ pub enum Effect {
     ReviewChange {
         id: String,
         change: Box<crate::remediation::PlannedChange>,
+    },
+    /// Record `entry` in the audit trail, then (only if that worked) save `baseline` as the
+    /// connected context's.
+    SaveBaseline {
+        baseline: Box<crate::rules::config::Baseline>,
+        entry: Box<crate::audit::Entry>,
     },
     /// Apply a reviewed change through the audit trail.
     ApplyChange {

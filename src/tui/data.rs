@@ -15,6 +15,10 @@ pub struct Derived {
     pub rbac: RbacIndex,
     pub views: ViewData,
     pub baseline_saved: bool,
+    /// The baseline drift was judged against: staging restores from it, `b` accepts into it.
+    pub baseline: Option<Baseline>,
+    /// The rule settings it was evaluated with.
+    pub settings: RulesConfig,
 }
 
 /// What building needs besides the snapshot.
@@ -43,5 +47,7 @@ pub fn derive(snapshot: Arc<Snapshot>, inputs: &BuildInputs) -> Derived {
         rbac,
         views,
         baseline_saved: inputs.baseline.is_some(),
+        baseline: inputs.baseline.clone(),
+        settings: inputs.settings.clone(),
     }
 }

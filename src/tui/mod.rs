@@ -2,6 +2,7 @@
 //! `update` changes it; keys become named actions through the keymap; background work runs
 //! in the effect runner and reports back as actions.
 
+mod accept;
 pub mod action;
 pub mod app;
 pub mod data;

@@ -219,6 +219,22 @@ impl State {
                     });
                 });
             }
+            Effect::SaveBaseline { baseline, entry } => {
+                let tx = tx.clone();
+                let recorder = self.recorder.clone();
+                tokio::spawn(async move {
+                    // No record, no save.
+                    let result = match recorder.record(*entry).await {
+                        Ok(()) => tokio::task::spawn_blocking(move || {
+                            crate::baseline::save(&baseline).map(|p| p.display().to_string())
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string())),
+                        Err(e) => Err(format!("the audit log refused it ({e})")),
+                    };
+                    let _ = tx.send(Action::BaselineSaved(result));
+                });
+            }
             Effect::ApplyChange {
                 id,
                 reviewed,

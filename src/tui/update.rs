@@ -129,6 +129,7 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::PlanApplied { id, result } => super::plan::applied(app, id, result.map(|r| *r)),
+        Action::BaselineSaved(result) => super::accept::saved(app, result),
         Action::AuditLogLoaded(loaded) => {
             views::audit_log::loaded(&mut app.views.audit_log, loaded);
             Vec::new()

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::remediation::{Remediation, accept_baseline, restore_config_map};
-use crate::rules::config::{Baseline, StoredContent};
+use crate::rules::config::Baseline;
 use crate::rules::{RulesConfig, View};
 use serde_json::json;
 
@@ -101,9 +101,11 @@ fn drift_is_a_decision_so_propose_guides_and_accepting_is_local() {
         Proposal::Change { remediation: Remediation::AcceptBaseline { object }, changes, .. }
             if object == "ConfigMap/llm/serving" && changes.is_empty()
     ));
-    // The baseline records hashes only: restoring needs content it does not have.
+    // A baseline saved before aigov kept content: restoring needs content it does not have.
+    let mut old = baseline.clone();
+    old.config_maps.get_mut("llm/serving").unwrap().content = None;
     assert!(matches!(
-        restore_config_map(&f, &snapshot, &baseline),
+        restore_config_map(&f, &snapshot, &old),
         Proposal::Guidance(g) if g.contains("version control")
     ));
     let not_drift = finding(
@@ -115,15 +117,15 @@ fn drift_is_a_decision_so_propose_guides_and_accepting_is_local() {
 
 #[test]
 fn a_config_map_is_restored_from_content_and_the_drift_is_gone() {
-    let (live, snapshot, mut baseline, f) = drifted();
-    let original = Objects::from_yaml(FIXTURE);
-    let data = original.0[1]["data"].as_object().unwrap();
-    let record = baseline.config_maps.get_mut("llm/serving").unwrap();
-    record.content = Some(StoredContent(
-        data.iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-            .collect(),
-    ));
+    let (live, snapshot, baseline, f) = drifted();
+    // The captured baseline keeps the values, except the secret-like HF_TOKEN (a hash only).
+    let record = &baseline.config_maps["llm/serving"];
+    let content = record.content.as_ref().unwrap();
+    assert_eq!(
+        content.0.keys().collect::<Vec<_>>(),
+        ["MAX_TOKENS", "MODEL_ID"]
+    );
+    assert!(record.keys.contains_key("HF_TOKEN"));
     let proposal = restore_config_map(&f, &snapshot, &baseline);
     let c = &proposal.changes()[0];
     assert_eq!(c.finding_key, f.key());
@@ -148,4 +150,54 @@ fn a_config_map_is_restored_from_content_and_the_drift_is_gone() {
         .collect();
     assert!(!remaining.contains(&f.key()), "{remaining:#?}");
     undo_restores(&live, &proposal, &after, true);
+}
+
+#[test]
+fn a_secret_like_value_is_never_written_back_and_is_left_to_a_person() {
+    let original = Objects::from_yaml(FIXTURE);
+    let settings = RulesConfig::default();
+    let baseline = Baseline::capture(
+        &View::new(&original.snapshot(), &settings),
+        "2026-11-27T08:00:00Z",
+    );
+    let mut live = original.clone();
+    let cm = live
+        .0
+        .iter_mut()
+        .find(|d| d["kind"] == "ConfigMap")
+        .unwrap();
+    cm["data"]["HF_TOKEN"] = json!("hf_zyxwvutsrqponmlkjihgfedcba9876543210");
+    let snapshot = live.snapshot();
+    let inputs = Inputs {
+        baseline: Some(&baseline),
+        ..Inputs::default()
+    };
+    let f = evaluate(&snapshot, &inputs)
+        .findings
+        .into_iter()
+        .find(|f| f.key() == "AIGOV-CFG-003:ConfigMap/llm/serving#")
+        .unwrap();
+    match restore_config_map(&f, &snapshot, &baseline) {
+        Proposal::Guidance(g) => assert!(g.contains("HF_TOKEN") && g.contains("by hand"), "{g}"),
+        other => panic!("{other:?}"),
+    }
+
+    // Drift in both kinds of key: only the plain one is restored, and the change says so.
+    let cm = live
+        .0
+        .iter_mut()
+        .find(|d| d["kind"] == "ConfigMap")
+        .unwrap();
+    cm["data"]["MAX_TOKENS"] = json!("1");
+    let snapshot = live.snapshot();
+    let proposal = restore_config_map(&f, &snapshot, &baseline);
+    let c = &proposal.changes()[0];
+    assert_eq!(
+        c.operation,
+        Operation::Patch {
+            patch_type: PatchType::Merge,
+            body: json!({"data": {"MAX_TOKENS": "4096"}})
+        }
+    );
+    assert!(c.description.contains("not HF_TOKEN"), "{}", c.description);
 }

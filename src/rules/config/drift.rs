@@ -2,8 +2,9 @@
 //! the drift rules that compare a snapshot with it.
 //!
 //! The baseline holds, per ConfigMap, the SHA-256 of each data key's value, and per Secret
-//! its resourceVersion: never a Secret value, and no ConfigMap value unless a later feature
-//! fills [`ConfigMapRecord::content`] (restoring a ConfigMap needs it; the file is 0600).
+//! its resourceVersion: never a Secret value. It also keeps ConfigMap values that are not
+//! secret-like in [`ConfigMapRecord::content`], to restore a drifted ConfigMap (the file is
+//! 0600); secret-like values stay hashes only.
 
 use super::{CFG_003, CFG_004, CFG_005, Usage, incomplete_in};
 use crate::model::Kind;
@@ -65,7 +66,8 @@ pub struct ConfigMapRecord {
     /// binaryData keys (their content is never loaded, so only names are compared).
     #[serde(default)]
     pub binary_keys: BTreeSet<String>,
-    /// The data itself, for restoring the ConfigMap. Not recorded yet (`None`).
+    /// The data itself, for restoring the ConfigMap: every key whose value is not
+    /// secret-like (`None` in baselines saved before aigov kept content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<StoredContent>,
 }
@@ -77,6 +79,15 @@ pub struct SecretRecord {
     #[serde(default)]
     pub uid: String,
     pub resource_version: String,
+}
+
+/// What [`Baseline::accept`] did to an object's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// The object's current state is now the baseline's.
+    Recorded,
+    /// The object is gone, and so is its record.
+    Dropped,
 }
 
 /// ConfigMap data kept in the baseline file (0600) to restore it later. Its `Debug` shows
@@ -123,6 +134,19 @@ impl ConfigMapRecord {
             content: None,
         }
     }
+
+    /// Keep the values too, so the ConfigMap can be restored, except the secret-like ones
+    /// (CFG-001's test): those stay hashes, and restoring them is left to a person.
+    pub fn with_content(mut self, config_map: &ConfigMap, entropy_bits: f64) -> Self {
+        let kept = config_map
+            .data
+            .iter()
+            .filter(|(key, value)| super::literals::scan(key, value, entropy_bits).is_empty())
+            .map(|(key, value)| (key.clone(), value.expose().to_string()))
+            .collect();
+        self.content = Some(StoredContent(kept));
+        self
+    }
 }
 
 impl Baseline {
@@ -138,7 +162,7 @@ impl Baseline {
             .map(|c| {
                 (
                     object_key(&c.meta.namespace, &c.meta.name),
-                    ConfigMapRecord::of(c),
+                    ConfigMapRecord::of(c).with_content(c, view.settings.secret_entropy_bits),
                 )
             })
             .collect();
@@ -169,6 +193,56 @@ impl Baseline {
             saved_at: saved_at.to_string(),
             config_maps,
             secrets,
+        }
+    }
+
+    /// Accept the current state of one ConfigMap or Secret (a drift finding's object) into
+    /// the baseline: its record becomes what `view` holds now, or is dropped when the object
+    /// is gone. Returns what happened, for the audit trail; `None` for any other kind.
+    pub fn accept(
+        &mut self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        view: &View,
+    ) -> Option<Accepted> {
+        let key = object_key(namespace, name);
+        let snapshot = view.snapshot;
+        let found = |ns: &str, n: &str| ns == namespace && n == name;
+        match kind {
+            "ConfigMap" => {
+                let bits = view.settings.secret_entropy_bits;
+                match snapshot
+                    .config_maps
+                    .iter()
+                    .find(|c| found(&c.meta.namespace, &c.meta.name))
+                {
+                    Some(c) => {
+                        let record = ConfigMapRecord::of(c).with_content(c, bits);
+                        self.config_maps.insert(key, record);
+                        Some(Accepted::Recorded)
+                    }
+                    None => self.config_maps.remove(&key).map(|_| Accepted::Dropped),
+                }
+            }
+            "Secret" => match snapshot
+                .secrets
+                .iter()
+                .find(|s| found(&s.meta.namespace, &s.meta.name))
+            {
+                Some(s) => {
+                    let record = SecretRecord {
+                        namespace: s.meta.namespace.clone(),
+                        name: s.meta.name.clone(),
+                        uid: s.meta.uid.clone(),
+                        resource_version: s.meta.resource_version.clone(),
+                    };
+                    self.secrets.insert(key, record);
+                    Some(Accepted::Recorded)
+                }
+                None => self.secrets.remove(&key).map(|_| Accepted::Dropped),
+            },
+            _ => None,
         }
     }
 

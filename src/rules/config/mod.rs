@@ -12,7 +12,10 @@ mod literals;
 #[cfg(test)]
 mod tests;
 
-pub use drift::{BASELINE_SCHEMA_VERSION, Baseline, ConfigMapRecord, SecretRecord, StoredContent};
+pub use drift::{
+    Accepted, BASELINE_SCHEMA_VERSION, Baseline, ConfigMapRecord, SecretRecord, StoredContent,
+    sha256_hex,
+};
 pub use literals::{Hit, classify, entropy_bits, scan};
 
 use super::catalog::RuleInfo;

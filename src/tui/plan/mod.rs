@@ -17,7 +17,7 @@ use super::app::{App, Mode};
 use crate::remediation::apply::MIN_JUSTIFICATION;
 use crate::remediation::plan::{Plan, Status, status_after};
 use crate::remediation::review::Reviewed;
-use crate::remediation::{Proposal, propose};
+use crate::remediation::{Proposal, propose_to_stage};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ pub fn stage_selected(app: &mut App) -> Vec<Effect> {
         app.flash("the plan is not loaded yet");
         return Vec::new();
     };
-    match propose(finding, &data.snapshot) {
+    match propose_to_stage(finding, &data.snapshot, data.baseline.as_ref()) {
         Proposal::Change { changes, .. } => {
             let key = finding.key();
             let mut effects = Vec::new();

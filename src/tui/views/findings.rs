@@ -24,7 +24,12 @@ pub const BINDINGS: &[Binding] = &[
     hint(
         &["s"],
         "findings.stage",
-        "stage the selected finding's fix (p shows the plan)",
+        "stage the selected finding's fix (p shows the plan); a drifted ConfigMap is restored from the baseline",
+    ),
+    bind(
+        &["b"],
+        "findings.accept",
+        "accept a drift finding's object as it is now into the baseline (local, audited)",
     ),
 ];
 
@@ -153,6 +158,9 @@ fn cycle<T: Clone + PartialEq>(current: &Option<T>, all: &[T]) -> Option<T> {
 pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
     if name == "findings.stage" {
         return Some(crate::tui::plan::stage_selected(app));
+    }
+    if name == "findings.accept" {
+        return Some(crate::tui::accept::accept_selected(app));
     }
     let state = &mut app.views.findings;
     match name {

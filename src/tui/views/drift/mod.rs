@@ -134,7 +134,7 @@ pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
 /// What to say when no baseline is loaded.
 pub const NO_BASELINE: [&str; 3] = [
     "No baseline is loaded for this context, so drift cannot be shown.",
-    "Record one with `aigov baseline save` (same --context), then press r to reload. It keeps a SHA-256 per ConfigMap key and each Secret's resourceVersion, never a value.",
+    "Record one with `aigov baseline save` (same --context), then press r to reload. It keeps a SHA-256 per ConfigMap key (and the values that are not secret-like, to restore from) and each Secret's resourceVersion, never a Secret value.",
     "Listed below: secret-like literals in the configuration of AI workloads (AIGOV-CFG-001/002), values masked.",
 ];
 
