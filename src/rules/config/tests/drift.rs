@@ -4,7 +4,7 @@ use super::*;
 use crate::rules::config::drift::sha256_hex;
 
 #[test]
-fn the_baseline_records_hashes_of_used_config_maps_and_versions_of_used_secrets() {
+fn the_baseline_records_hashes_and_plain_values_of_used_config_maps_and_versions_of_used_secrets() {
     let baseline = capture(&snapshot(&fixture()));
     assert_eq!(baseline.context, "test");
     assert_eq!(
@@ -19,7 +19,19 @@ fn the_baseline_records_hashes_of_used_config_maps_and_versions_of_used_secrets(
     );
     assert_eq!(vllm.keys["MAX_MODEL_LEN"].len(), 64);
     assert!(vllm.binary_keys.contains("tokenizer.bin"));
-    assert_eq!(vllm.content, None);
+    let content = &vllm.content.as_ref().unwrap().0;
+    assert_eq!(content["MAX_MODEL_LEN"], "8192", "kept, to restore from");
+    let hf = &baseline.config_maps["llm/hf-hub-settings"];
+    let hf_content = &hf.content.as_ref().unwrap().0;
+    assert_eq!(hf_content["HF_HOME"], "/models/.cache");
+    assert!(
+        !hf_content.contains_key("HF_TOKEN") && hf.keys.contains_key("HF_TOKEN"),
+        "a secret-like value is kept as a hash only"
+    );
+    assert!(
+        !format!("{:?}", hf.content).contains("/models"),
+        "Debug shows key names only"
+    );
     assert_eq!(
         baseline.secrets.keys().collect::<Vec<_>>(),
         ["llm/hf-token", "llm/registry-creds"],
