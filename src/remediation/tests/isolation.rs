@@ -227,3 +227,24 @@ fn a_binding_that_only_warns_is_patched_to_deny() {
     ));
     undo_restores(&objects, &proposal, &after, false);
 }
+
+#[test]
+fn a_binding_selecting_by_label_is_repointed_at_the_ai_namespaces_and_restored_exactly() {
+    let mut objects = objects();
+    objects.0.push(super::super::admission::policy_json());
+    let mut binding = super::super::admission::binding_json(&[]);
+    binding["spec"]["validationActions"] = json!(["Warn"]);
+    binding["spec"]["matchResources"]["namespaceSelector"] =
+        json!({"matchLabels": {"digests": "required"}});
+    objects.0.push(binding);
+    // The merge patch must drop the old matchLabels: ANDed with the names, they would keep
+    // every AI namespace uncovered (`fixes` checks the finding is gone).
+    let (proposal, after) = fixes(&objects, "AIGOV-ADM-001:Namespace//notebooks#");
+    let patched = after.get(&proposal.changes()[0]);
+    assert_eq!(
+        patched["spec"]["matchResources"]["namespaceSelector"],
+        json!({"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["notebooks", "research"]}]})
+    );
+    // The undo puts back matchLabels and removes matchExpressions: the binding as it was.
+    undo_restores(&objects, &proposal, &after, true);
+}
