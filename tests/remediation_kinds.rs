@@ -88,6 +88,39 @@ async fn pin_image_patches_the_deployment_template_with_the_running_digest() {
     assert_eq!(back["spec"], before["spec"], "the template is restored");
 }
 
+/// A pod no controller manages is patched itself (its images are mutable), with the digest
+/// it already runs.
+#[tokio::test]
+async fn pin_image_patches_a_bare_pod() {
+    let key = "AIGOV-IMG-001:Pod/default/pytorch-debug#container/pytorch-debug";
+    let mut fx = demo().await;
+    let before = fx.stored("v1", "Pod", "default", "pytorch-debug");
+    let old = text_at(&before, "/spec/containers/0/image")
+        .unwrap()
+        .to_string();
+    let image_id = text_at(&before, "/status/containerStatuses/0/imageID").unwrap();
+    let digest = image_id.rsplit_once('@').unwrap().1.to_string();
+
+    let (_, changes, reviews) = fx.fix(key).await;
+    let expected = format!("{old}@{digest}");
+    assert_eq!(changes[0].target.kind, "Pod");
+    assert!(
+        added(&reviews[0]).iter().any(|l| l.ends_with(&expected)),
+        "{:?}",
+        reviews[0].diff
+    );
+    let after = fx.stored("v1", "Pod", "default", "pytorch-debug");
+    assert_eq!(
+        text_at(&after, "/spec/containers/0/image"),
+        Some(expected.as_str())
+    );
+    assert_eq!(after["metadata"]["uid"], before["metadata"]["uid"]);
+
+    fx.roll_back(&changes, key).await;
+    let back = fx.stored("v1", "Pod", "default", "pytorch-debug");
+    assert_eq!(back["spec"], before["spec"]);
+}
+
 #[tokio::test]
 async fn read_only_mounts_on_the_model_volume_of_the_template() {
     let key = "AIGOV-REACH-003:Deployment/llm-inference/tgi-mistral-7b#volume/model-weights";

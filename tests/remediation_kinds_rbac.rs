@@ -323,3 +323,126 @@ async fn disable_automount_on_the_default_service_account() {
         "unset again"
     );
 }
+
+/// When the RoleBinding's name is taken in the account's namespace, the replacement is
+/// `<name>-aigov`, and the existing RoleBinding is left alone.
+#[tokio::test]
+async fn replace_cluster_role_binding_under_another_name_when_taken() {
+    let crb = "jupyter-priya-debug";
+    let key = "AIGOV-RBAC-004:ClusterRoleBinding//jupyter-priya-debug#subject/ServiceAccount/notebooks/jupyter-priya";
+    let mut fx = demo().await;
+    fx.create(
+        Kind::RoleBinding,
+        json!({"apiVersion": RBAC, "kind": "RoleBinding",
+               "metadata": {"name": crb, "namespace": "notebooks"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "priya.nair@example.com"}]}),
+    )
+    .await;
+    let existing = role_binding(&fx, "notebooks", crb).unwrap();
+    let before = cluster_role_binding(&fx, crb).unwrap();
+
+    let (_, changes, _) = fx.fix(key).await;
+    let renamed = format!("{crb}-aigov");
+    assert_eq!(changes[0].target.name, renamed);
+    let rb = role_binding(&fx, "notebooks", &renamed).expect("created under the new name");
+    assert_eq!(rb["roleRef"], before["roleRef"]);
+    assert_eq!(
+        rb["metadata"]["annotations"]["aigov.dev/replaces"],
+        format!("ClusterRoleBinding/{crb}")
+    );
+    assert_eq!(role_binding(&fx, "notebooks", crb), Some(existing.clone()));
+
+    fx.roll_back(&changes, key).await;
+    assert_eq!(role_binding(&fx, "notebooks", &renamed), None);
+    assert_eq!(role_binding(&fx, "notebooks", crb), Some(existing));
+}
+
+/// RBAC-009 `bindings`: the namespace's `default` account leaves every binding naming it,
+/// one change per binding (here one deleted, one patched).
+#[tokio::test]
+async fn remove_the_default_account_from_every_binding() {
+    let key = "AIGOV-RBAC-009:ServiceAccount/notebooks/default#bindings";
+    let mut fx = demo().await;
+    fx.create(
+        Kind::RoleBinding,
+        json!({"apiVersion": RBAC, "kind": "RoleBinding",
+               "metadata": {"name": "shared-view", "namespace": "notebooks"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+               "subjects": [{"kind": "ServiceAccount", "name": "jupyter-priya", "namespace": "notebooks"},
+                            {"kind": "ServiceAccount", "name": "default", "namespace": "notebooks"}]}),
+    )
+    .await;
+    let view_before = role_binding(&fx, "notebooks", "default-view").unwrap();
+    let shared_before = role_binding(&fx, "notebooks", "shared-view").unwrap();
+
+    let (remediation, changes, _) = fx.fix(key).await;
+    assert!(
+        matches!(&remediation, Remediation::RemoveSubject { bindings, deleted, .. }
+            if bindings.len() == 2 && deleted == &["RoleBinding notebooks/default-view"]),
+        "{remediation:?}"
+    );
+    assert_eq!(changes.len(), 2);
+    assert_eq!(role_binding(&fx, "notebooks", "default-view"), None);
+    let shared = role_binding(&fx, "notebooks", "shared-view").unwrap();
+    assert_eq!(subjects(&shared), ["ServiceAccount/jupyter-priya"]);
+
+    fx.roll_back(&changes, key).await;
+    let view_back = role_binding(&fx, "notebooks", "default-view").unwrap();
+    assert_eq!(view_back["subjects"], view_before["subjects"]);
+    assert_eq!(view_back["roleRef"], view_before["roleRef"]);
+    let shared_back = role_binding(&fx, "notebooks", "shared-view").unwrap();
+    assert_eq!(shared_back["subjects"], shared_before["subjects"]);
+}
+
+/// An AI workload that runs as `default` and turns the token on itself gets
+/// `automountServiceAccountToken: false` in its pod template too (its setting wins).
+#[tokio::test]
+async fn disable_automount_in_a_pod_template_that_turns_it_on() {
+    let key = "AIGOV-RBAC-009:ServiceAccount/ml-training/default#automount";
+    let mut fx = demo().await;
+    fx.create(
+        Kind::Deployment,
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "eval-runner", "namespace": "ml-training"},
+               "spec": {"replicas": 1,
+                        "selector": {"matchLabels": {"app": "eval-runner"}},
+                        "template": {"metadata": {"labels": {"app": "eval-runner"}},
+                                     "spec": {"automountServiceAccountToken": true,
+                                              "containers": [{"name": "eval", "image": "pytorch/pytorch:2.3.0",
+                                                              "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}}}}),
+    )
+    .await;
+    let template = "/spec/template/spec/automountServiceAccountToken";
+
+    let (remediation, changes, reviews) = fx.fix(key).await;
+    assert_eq!(
+        remediation,
+        Remediation::DisableAutomount {
+            objects: vec![
+                "ServiceAccount ml-training/default".into(),
+                "Deployment ml-training/eval-runner".into(),
+            ]
+        }
+    );
+    assert_line(
+        &reviews[1],
+        &removed(&reviews[1]),
+        "automountServiceAccountToken: true",
+    );
+    assert_line(
+        &reviews[1],
+        &added(&reviews[1]),
+        "automountServiceAccountToken: false",
+    );
+    let deployment = fx.stored("apps/v1", "Deployment", "ml-training", "eval-runner");
+    assert_eq!(deployment.pointer(template), Some(&json!(false)));
+    let sa = fx.stored("v1", "ServiceAccount", "ml-training", "default");
+    assert_eq!(sa["automountServiceAccountToken"], json!(false));
+
+    fx.roll_back(&changes, key).await;
+    let deployment = fx.stored("apps/v1", "Deployment", "ml-training", "eval-runner");
+    assert_eq!(deployment.pointer(template), Some(&json!(true)));
+    let sa = fx.stored("v1", "ServiceAccount", "ml-training", "default");
+    assert_eq!(sa.get("automountServiceAccountToken"), None);
+}

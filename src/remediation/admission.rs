@@ -100,12 +100,15 @@ fn patch_binding(binding: &AdmissionPolicyBinding, namespaces: &[String]) -> Pla
     // the names, keep AI namespaces out. `null` removes them.
     let mut selector = selector_json(namespaces);
     selector["matchLabels"] = Value::Null;
+    // Its policy is aigov's: a binding of this name may point at another one.
     let forward = json!({"spec": {
+        "policyName": POLICY_NAME,
         "validationActions": ["Deny"],
         "matchResources": {"namespaceSelector": selector},
     }});
     // A merge patch replaces the selector's lists whole, so the old selector comes back as it was.
     let backward = json!({"spec": {
+        "policyName": binding.policy_name,
         "validationActions": binding.validation_actions,
         "matchResources": {"namespaceSelector": selector_from_model(&binding.namespace_selector)},
     }});

@@ -248,3 +248,20 @@ fn a_binding_selecting_by_label_is_repointed_at_the_ai_namespaces_and_restored_e
     // The undo puts back matchLabels and removes matchExpressions: the binding as it was.
     undo_restores(&objects, &proposal, &after, true);
 }
+
+#[test]
+fn aigovs_binding_bound_to_another_policy_is_pointed_at_aigovs() {
+    let mut objects = objects();
+    let mut binding = super::super::admission::binding_json(&["notebooks".into()]);
+    binding["spec"]["policyName"] = json!("legacy-image-policy");
+    objects.0.push(binding);
+    let (proposal, after) = fixes(&objects, "AIGOV-ADM-001:Namespace//notebooks#");
+    let changes = proposal.changes();
+    assert_eq!(changes.len(), 2, "create the policy, patch the binding");
+    let patched = after.get(&changes[1]);
+    assert_eq!(
+        patched["spec"]["policyName"],
+        super::super::admission::POLICY_NAME
+    );
+    undo_restores(&objects, &proposal, &after, true);
+}
