@@ -1,11 +1,13 @@
 //! One remediation end to end against the demo simulator: load and evaluate, propose for one
 //! finding key, review (not blocked) and apply each change in order with an audit log, check
 //! the finding is gone; then roll back with the inverses (reverse order, each reviewed) and
-//! check the finding is back. The tests read the objects as the simulator stores them.
+//! check the finding is back. Each apply must be one committed write, with its intent and
+//! result at the end of the audit trail. The tests read the objects as the simulator stores
+//! them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use super::TestSim;
-use aigov::audit::{AuditLog, MemorySink};
+use aigov::audit::{AuditLog, EntryKind, MemorySink, Record};
 use aigov::cluster::write::{Operation, WriteRequest, Writer};
 use aigov::cluster::{Connection, LoadOptions, load};
 use aigov::model::{Kind, Snapshot};
@@ -190,9 +192,44 @@ impl Fixture {
             );
             assert_eq!(report.result_not_recorded, None);
             assert_eq!(self.t.sim.committed_writes(), writes + 1, "one write");
+            self.assert_recorded(change, report.intent_seq);
             reviews.push(reviewed);
         }
         reviews
+    }
+
+    /// The trail ends with this change's intent and the server's answer to it.
+    fn assert_recorded(&self, change: &PlannedChange, intent_seq: u64) {
+        let text = std::str::from_utf8(self.log.sink().bytes()).unwrap();
+        let records: Vec<Record> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let [.., intent, result] = records.as_slice() else {
+            panic!("no intent and result for {}", change.description);
+        };
+        assert_eq!(intent.seq, intent_seq);
+        assert_eq!(intent.entry.kind, EntryKind::Intent);
+        let object = intent.entry.object.as_ref().unwrap();
+        assert_eq!(
+            (
+                object.resource.as_str(),
+                object.namespace.as_str(),
+                object.name.as_str()
+            ),
+            (
+                change.target.resource.as_str(),
+                change.target.namespace.as_str(),
+                change.target.name.as_str()
+            )
+        );
+        assert_eq!(result.entry.kind, EntryKind::Result);
+        assert_eq!(result.entry.refers_to, Some(intent.seq));
+        assert!(
+            matches!(result.entry.http_status, Some(200 | 201)),
+            "{:?}",
+            result.entry
+        );
     }
 
     /// Propose for `key`, apply the changes and check the finding is gone on a fresh load.
@@ -217,11 +254,5 @@ impl Fixture {
             "{key} is not back after the rollback"
         );
         reviews
-    }
-
-    /// The audit trail so far: every apply wrote an intent and a result.
-    pub fn audit_entries(self) -> usize {
-        let text = String::from_utf8(self.log.into_sink().into_bytes()).unwrap();
-        text.lines().count()
     }
 }
