@@ -65,7 +65,9 @@ pub fn binding_json(namespaces: &[String]) -> Value {
     })
 }
 
-/// A model selector back to JSON, for the inverse of a binding patch.
+/// A model selector back to JSON, for the inverse of a binding patch: a merge patch, so a
+/// part the old selector did not have is `null` (removed), not an empty map or list that the
+/// forward patch would otherwise leave behind.
 fn selector_from_model(selector: &Option<LabelSelector>) -> Value {
     let Some(s) = selector else {
         return Value::Null;
@@ -73,9 +75,19 @@ fn selector_from_model(selector: &Option<LabelSelector>) -> Value {
     let expressions: Vec<Value> = s
         .match_expressions
         .iter()
-        .map(|e| json!({"key": e.key, "operator": format!("{:?}", e.operator), "values": e.values}))
+        .map(|e| {
+            let mut m = json!({"key": e.key, "operator": format!("{:?}", e.operator)});
+            if !e.values.is_empty() {
+                m["values"] = json!(e.values);
+            }
+            m
+        })
         .collect();
-    json!({"matchLabels": s.match_labels, "matchExpressions": expressions})
+    let or_null = |present: bool, value: Value| if present { value } else { Value::Null };
+    json!({
+        "matchLabels": or_null(!s.match_labels.is_empty(), json!(s.match_labels)),
+        "matchExpressions": or_null(!expressions.is_empty(), Value::Array(expressions)),
+    })
 }
 
 fn patch_binding(binding: &AdmissionPolicyBinding, namespaces: &[String]) -> PlannedChange {
@@ -84,12 +96,19 @@ fn patch_binding(binding: &AdmissionPolicyBinding, namespaces: &[String]) -> Pla
         "",
         &binding.meta.name,
     );
+    // A merge patch merges maps: the old selector's matchLabels would stay and, ANDed with
+    // the names, keep AI namespaces out. `null` removes them.
+    let mut selector = selector_json(namespaces);
+    selector["matchLabels"] = Value::Null;
+    // Its policy is aigov's: a binding of this name may point at another one.
     let forward = json!({"spec": {
+        "policyName": POLICY_NAME,
         "validationActions": ["Deny"],
-        "matchResources": {"namespaceSelector": selector_json(namespaces)},
+        "matchResources": {"namespaceSelector": selector},
     }});
     // A merge patch replaces the selector's lists whole, so the old selector comes back as it was.
     let backward = json!({"spec": {
+        "policyName": binding.policy_name,
         "validationActions": binding.validation_actions,
         "matchResources": {"namespaceSelector": selector_from_model(&binding.namespace_selector)},
     }});

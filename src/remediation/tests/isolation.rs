@@ -227,3 +227,41 @@ fn a_binding_that_only_warns_is_patched_to_deny() {
     ));
     undo_restores(&objects, &proposal, &after, false);
 }
+
+#[test]
+fn a_binding_selecting_by_label_is_repointed_at_the_ai_namespaces_and_restored_exactly() {
+    let mut objects = objects();
+    objects.0.push(super::super::admission::policy_json());
+    let mut binding = super::super::admission::binding_json(&[]);
+    binding["spec"]["validationActions"] = json!(["Warn"]);
+    binding["spec"]["matchResources"]["namespaceSelector"] =
+        json!({"matchLabels": {"digests": "required"}});
+    objects.0.push(binding);
+    // The merge patch must drop the old matchLabels: ANDed with the names, they would keep
+    // every AI namespace uncovered (`fixes` checks the finding is gone).
+    let (proposal, after) = fixes(&objects, "AIGOV-ADM-001:Namespace//notebooks#");
+    let patched = after.get(&proposal.changes()[0]);
+    assert_eq!(
+        patched["spec"]["matchResources"]["namespaceSelector"],
+        json!({"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["notebooks", "research"]}]})
+    );
+    // The undo puts back matchLabels and removes matchExpressions: the binding as it was.
+    undo_restores(&objects, &proposal, &after, true);
+}
+
+#[test]
+fn aigovs_binding_bound_to_another_policy_is_pointed_at_aigovs() {
+    let mut objects = objects();
+    let mut binding = super::super::admission::binding_json(&["notebooks".into()]);
+    binding["spec"]["policyName"] = json!("legacy-image-policy");
+    objects.0.push(binding);
+    let (proposal, after) = fixes(&objects, "AIGOV-ADM-001:Namespace//notebooks#");
+    let changes = proposal.changes();
+    assert_eq!(changes.len(), 2, "create the policy, patch the binding");
+    let patched = after.get(&changes[1]);
+    assert_eq!(
+        patched["spec"]["policyName"],
+        super::super::admission::POLICY_NAME
+    );
+    undo_restores(&objects, &proposal, &after, true);
+}
