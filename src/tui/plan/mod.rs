@@ -1,4 +1,5 @@
-//! The staged plan in the console. `s` in the Findings view stages the selected finding's fix;
+//! The staged plan in the console. `s` in the Findings view stages the selected finding's fix
+//! (or those of every finding marked with space);
 //! `p` (or `:plan`) opens the plan screen: the staged changes, and for the selected one the
 //! server's dry-run diff (`v` reviews it). `a` asks for a justification (at least 10
 //! characters, in a text editor), then a confirmation that names the object and the action;
@@ -48,7 +49,8 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// Stage the fix of the finding selected in the Findings view.
+/// Stage the fixes of the findings marked in the Findings view (space), or of the selected
+/// one when none is marked.
 pub fn stage_selected(app: &mut App) -> Vec<Effect> {
     if app.read_only() {
         app.flash("read-only: nothing can be staged");
@@ -57,49 +59,75 @@ pub fn stage_selected(app: &mut App) -> Vec<Effect> {
     let Some(data) = app.data.as_ref() else {
         return Vec::new();
     };
-    let Some(finding) = app
-        .views
-        .findings
-        .table
-        .selected_row()
-        .and_then(|row| data.evaluation.findings.get(row.source))
-    else {
-        return Vec::new();
+    let state = &app.views.findings;
+    let findings: Vec<&crate::rules::Finding> = if state.marked.is_empty() {
+        state
+            .table
+            .selected_row()
+            .and_then(|row| data.evaluation.findings.get(row.source))
+            .into_iter()
+            .collect()
+    } else {
+        data.evaluation
+            .findings
+            .iter()
+            .filter(|f| state.marked.contains(&f.key()))
+            .collect()
     };
+    if findings.is_empty() {
+        return Vec::new();
+    }
     let Some(plan) = app.plan.as_mut() else {
         app.flash("the plan is not loaded yet");
         return Vec::new();
     };
-    match propose_to_stage(finding, &data.snapshot, data.baseline.as_ref()) {
-        Proposal::Change { changes, .. } => {
-            let key = finding.key();
-            let mut effects = Vec::new();
-            let mut ids = Vec::new();
-            for change in changes {
-                let description = change.description.clone();
-                let id = plan.stage(change, &now());
-                effects.push(Effect::Record(Box::new(stage_entry(
-                    app.connection.as_ref(),
-                    &id,
-                    &key,
-                    &description,
-                ))));
-                ids.push(id);
+    let mut effects = Vec::new();
+    let mut ids = Vec::new();
+    let mut not_staged = Vec::new();
+    for finding in &findings {
+        let key = finding.key();
+        match propose_to_stage(finding, &data.snapshot, data.baseline.as_ref()) {
+            Proposal::Change { changes, .. } => {
+                for change in changes {
+                    let description = change.description.clone();
+                    let id = plan.stage(change, &now());
+                    effects.push(Effect::Record(Box::new(stage_entry(
+                        app.connection.as_ref(),
+                        &id,
+                        &key,
+                        &description,
+                    ))));
+                    ids.push(id);
+                }
             }
-            effects.insert(0, Effect::SavePlan(Box::new(plan.clone())));
-            app.flash(format!("staged {}: p opens the plan", ids.join(", ")));
-            effects
-        }
-        Proposal::Guidance(text) => {
-            let first = text.lines().next().unwrap_or_default().to_string();
-            app.flash(format!("no automatic fix: {}", super::views::clean(&first)));
-            Vec::new()
-        }
-        Proposal::NotApplicable(why) => {
-            app.flash(format!("nothing to stage: {}", super::views::clean(&why)));
-            Vec::new()
+            Proposal::Guidance(text) => not_staged.push(format!(
+                "no automatic fix: {}",
+                text.lines().next().unwrap_or_default()
+            )),
+            Proposal::NotApplicable(why) => not_staged.push(format!("nothing to stage: {why}")),
         }
     }
+    let message = match (ids.is_empty(), findings.len(), not_staged.first()) {
+        (true, 1, Some(why)) => why.clone(),
+        (true, _, _) => format!(
+            "none of the {} marked findings has an automatic fix",
+            findings.len()
+        ),
+        (false, _, _) if not_staged.is_empty() => {
+            format!("staged {}: p opens the plan", ids.join(", "))
+        }
+        (false, _, _) => format!(
+            "staged {}; {} finding(s) have no automatic fix: p opens the plan",
+            ids.join(", "),
+            not_staged.len()
+        ),
+    };
+    if !ids.is_empty() {
+        effects.insert(0, Effect::SavePlan(Box::new(plan.clone())));
+    }
+    app.flash(super::views::clean(&message));
+    app.views.findings.clear_marks();
+    effects
 }
 
 /// The audit entry of a staged change.

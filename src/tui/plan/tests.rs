@@ -283,3 +283,61 @@ fn read_only_stages_nothing_and_a_revert_stages_the_inverse() {
     assert!(plan.changes[1].change.description.starts_with("undo: "));
     assert!(plan.changes[1].change.reverts);
 }
+
+#[test]
+fn marked_findings_are_staged_together_and_the_marks_cleared() {
+    let mut app = app_with_plan();
+    press(&mut app, KeyCode::Char('7'));
+    press(&mut app, KeyCode::Char('/'));
+    typing(&mut app, "NS-00 ml");
+    press(&mut app, KeyCode::Enter);
+    let shown = app.views.findings.table.len();
+    assert!(shown >= 2, "NS-003 and NS-004 on ml");
+    for _ in 0..shown {
+        press(&mut app, KeyCode::Char(' '));
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.views.findings.marked.len(), shown);
+    let first = &app.views.findings.table.rows[app.views.findings.table.selected_index().unwrap()];
+    assert!(first.cells[0].starts_with("● "), "{:?}", first.cells);
+    // Space again unmarks, and once more marks.
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.views.findings.marked.len(), shown - 1);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.views.findings.marked.len(), shown);
+
+    let effects = press(&mut app, KeyCode::Char('s'));
+    let plan = app.plan.as_ref().unwrap();
+    let staged: Vec<&str> = plan
+        .changes
+        .iter()
+        .map(|s| s.change.finding_key.as_str())
+        .collect();
+    assert!(
+        staged.contains(&"AIGOV-NS-003:Namespace//ml#"),
+        "{staged:?}"
+    );
+    assert!(
+        staged.contains(&"AIGOV-NS-004:Namespace//ml#"),
+        "{staged:?}"
+    );
+    let records = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Record(_)))
+        .count();
+    assert_eq!(
+        records,
+        plan.changes.len(),
+        "every staged change is audited"
+    );
+    assert!(matches!(effects[0], Effect::SavePlan(_)));
+    assert!(app.views.findings.marked.is_empty(), "marks are cleared");
+    assert!(
+        app.views
+            .findings
+            .table
+            .rows
+            .iter()
+            .all(|r| !r.cells[0].starts_with("● "))
+    );
+}

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span, Text};
+use std::collections::BTreeSet;
 
 pub const BINDINGS: &[Binding] = &[
     hint(&["a"], "findings.area", "cycle the area filter"),
@@ -25,6 +26,11 @@ pub const BINDINGS: &[Binding] = &[
         &["s"],
         "findings.stage",
         "stage the selected finding's fix (p shows the plan); a drifted ConfigMap is restored from the baseline",
+    ),
+    hint(
+        &["space"],
+        "findings.mark",
+        "mark or unmark the selected finding: s then stages every marked one",
     ),
     bind(
         &["b"],
@@ -46,6 +52,45 @@ pub struct State {
     pub min_severity: Option<Severity>,
     pub namespace: Option<String>,
     namespaces: Vec<String>,
+    /// Keys of the findings marked for staging together.
+    pub marked: BTreeSet<String>,
+}
+
+/// Shown before the severity of a marked finding.
+const MARK: &str = "● ";
+
+impl State {
+    /// Mark or unmark the selected finding.
+    fn toggle_mark(&mut self) {
+        let Some(key) = self.table.selected_row().map(|r| r.key.clone()) else {
+            return;
+        };
+        if !self.marked.remove(&key) {
+            self.marked.insert(key);
+        }
+        self.show_marks();
+    }
+
+    /// Forget the marks (after staging them).
+    pub fn clear_marks(&mut self) {
+        self.marked.clear();
+        self.show_marks();
+    }
+
+    /// Put the mark sign on marked rows (and take it off the others); marks of findings
+    /// that are gone after a reload are forgotten.
+    fn show_marks(&mut self) {
+        let present: BTreeSet<&str> = self.table.rows.iter().map(|r| r.key.as_str()).collect();
+        self.marked.retain(|k| present.contains(k.as_str()));
+        for row in &mut self.table.rows {
+            let plain = row.cells[0].trim_start_matches(MARK).to_string();
+            row.cells[0] = if self.marked.contains(&row.key) {
+                format!("{MARK}{plain}")
+            } else {
+                plain
+            };
+        }
+    }
 }
 
 fn columns() -> Vec<Column> {
@@ -106,6 +151,7 @@ pub fn take(state: &mut State, data: &mut Data) {
         state.table = TableModel::new(columns(), Vec::new());
     }
     state.table.replace_rows(std::mem::take(&mut data.rows));
+    state.show_marks();
     state.namespaces = std::mem::take(&mut data.namespaces);
     if state
         .namespace
@@ -179,6 +225,10 @@ pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
         "findings.namespace" => {
             state.namespace = cycle(&state.namespace, &state.namespaces.clone())
         }
+        "findings.mark" => {
+            state.toggle_mark();
+            return Some(Vec::new());
+        }
         "findings.clear" => {
             state.area = None;
             state.min_severity = None;
@@ -202,6 +252,9 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     }
     if let Some(n) = &state.namespace {
         facets.push(format!("ns {n}"));
+    }
+    if !state.marked.is_empty() {
+        facets.push(format!("{} marked", state.marked.len()));
     }
     let title = if facets.is_empty() {
         "Findings".to_string()
