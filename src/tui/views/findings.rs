@@ -25,12 +25,12 @@ pub const BINDINGS: &[Binding] = &[
     hint(
         &["s"],
         "findings.stage",
-        "stage the selected finding's fix (p shows the plan); a drifted ConfigMap is restored from the baseline",
+        "stage the fix (of the selected finding, or of every marked one; p shows the plan; a drifted ConfigMap is restored from the baseline)",
     ),
     hint(
         &["space"],
         "findings.mark",
-        "mark or unmark the selected finding: s then stages every marked one",
+        "mark (or unmark) the selected finding, to stage several together",
     ),
     bind(
         &["b"],
