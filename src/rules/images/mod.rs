@@ -1,12 +1,15 @@
 //! Image rules: references in workloads that do not pin what runs (mutable tags, `latest`,
 //! no tag), pull policies that fetch a moving tag on every start, and replicas of one
-//! workload running different bits. Registry facts come in through [`RegistryFacts`].
+//! workload running different bits; with registry facts (through [`RegistryFacts`]), tags that
+//! moved under running pods and tags the registry let be overwritten (`moved`).
 
+mod moved;
 mod registry;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use registry::{RegistryFacts, TagFact};
+pub use moved::{IMG_004, IMG_005};
+pub use registry::{RegistryFacts, TagFact, TagMove};
 
 use super::catalog::RuleInfo;
 use super::finding::{Area, Finding, ObjectRef, Severity};
@@ -53,7 +56,7 @@ pub const IMG_003: RuleInfo = RuleInfo {
     remediable: false,
 };
 
-pub const RULES: &[RuleInfo] = &[IMG_001, IMG_002, IMG_003];
+pub const RULES: &[RuleInfo] = &[IMG_001, IMG_002, IMG_003, IMG_004, IMG_005];
 
 /// The kinds whose objects carry pod specs: what the image rules read.
 pub(crate) const POD_KINDS: [Kind; 7] = [
@@ -72,6 +75,10 @@ pub fn evaluate(view: &View, registry: &RegistryFacts, out: &mut Vec<Finding>) {
         out.push(IMG_002.incomplete(object, kind.name()));
     }
     for (object, kind) in unknown_scopes(view, &[Kind::Pod]) {
+        if !registry.digests.is_empty() {
+            // Without the pods, a moved tag cannot be told from a running one.
+            out.push(IMG_004.incomplete(object.clone(), kind.name()));
+        }
         out.push(IMG_003.incomplete(object, kind.name()));
     }
     for unit in &view.units {
@@ -84,6 +91,7 @@ pub fn evaluate(view: &View, registry: &RegistryFacts, out: &mut Vec<Finding>) {
                     if ai {
                         out.push(unpinned(unit, container, &image, registry));
                     }
+                    moved::check(unit, container, &image, registry, out);
                     if container.image_pull_policy.as_deref() == Some("Always") {
                         out.push(pull_always(unit, container, &image, ai));
                     }
@@ -119,12 +127,15 @@ pub(crate) fn unknown_scopes(view: &View, kinds: &[Kind]) -> Vec<(ObjectRef, Kin
     scopes.into_iter().collect()
 }
 
-fn at_container(unit: &Unit, container: &Container) -> ObjectRef {
+pub(super) fn at_container(unit: &Unit, container: &Container) -> ObjectRef {
     unit.object().at(format!("container/{}", container.name))
 }
 
 /// The distinct digests the unit's pods report for one container, with the pods.
-fn running_digests<'a>(unit: &'a Unit, container: &str) -> BTreeMap<&'a str, Vec<&'a str>> {
+pub(super) fn running_digests<'a>(
+    unit: &'a Unit,
+    container: &str,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
     let mut digests: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for pod in &unit.pods {
         for status in pod

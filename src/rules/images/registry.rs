@@ -29,6 +29,20 @@ pub struct RegistryFacts {
     /// Tags the look-up could not resolve, with the reason (unreachable, refused, unknown
     /// manifest, ...). Reported as unknown, never as clean.
     pub unknown: BTreeMap<String, String>,
+    /// Tags seen pointing at different digests over time (aigov's tag history): the
+    /// registry let them be overwritten.
+    #[serde(default)]
+    pub moves: BTreeMap<String, Vec<TagMove>>,
+}
+
+/// One observed overwrite of a tag: it pointed at `from` when first seen, at `to` later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagMove {
+    pub from_digest: String,
+    /// RFC 3339.
+    pub from_seen: String,
+    pub to_digest: String,
+    pub to_seen: String,
 }
 
 impl RegistryFacts {
@@ -41,7 +55,7 @@ impl RegistryFacts {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.digests.is_empty() && self.unknown.is_empty()
+        self.digests.is_empty() && self.unknown.is_empty() && self.moves.is_empty()
     }
 
     /// What the registry said the reference's tag points at, if it was looked up.
@@ -59,6 +73,20 @@ impl RegistryFacts {
         if let Some(key) = Self::key(image) {
             self.unknown.remove(&key);
             self.digests.insert(key, fact);
+        }
+    }
+
+    /// The overwrites of the reference's tag that the tag history observed.
+    pub fn moves(&self, image: &ImageRef) -> &[TagMove] {
+        Self::key(image)
+            .and_then(|key| self.moves.get(&key))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Record an observed overwrite of the reference's tag.
+    pub fn insert_move(&mut self, image: &ImageRef, moved: TagMove) {
+        if let Some(key) = Self::key(image) {
+            self.moves.entry(key).or_default().push(moved);
         }
     }
 

@@ -434,3 +434,83 @@ async fn the_demo_image_problems_are_found() {
         "{always:#?}"
     );
 }
+
+fn fact(digest: &str) -> TagFact {
+    TagFact {
+        digest: digest.into(),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        checked_at: "2026-11-27T10:00:00Z".into(),
+    }
+}
+
+#[test]
+fn a_tag_whose_registry_digest_is_not_running_moved() {
+    let image = "vllm/vllm-openai:v0.6.3";
+    let snap = snapshot(&deployment("llm", "vllm", image, "", &[(image, D1)]));
+    assert!(
+        of(&run_with(&snap, &RegistryFacts::default()), "AIGOV-IMG-004").is_empty(),
+        "no registry facts: nothing claimed"
+    );
+    let parsed = ImageRef::parse(image).unwrap();
+    let mut same = RegistryFacts::default();
+    same.insert(&parsed, fact(D1));
+    assert!(of(&run_with(&snap, &same), "AIGOV-IMG-004").is_empty());
+
+    let mut moved = RegistryFacts::default();
+    moved.insert(&parsed, fact(D2));
+    let found = run_with(&snap, &moved);
+    let f = of(&found, "AIGOV-IMG-004");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::High, "an AI workload");
+    assert!(
+        f[0].evidence
+            .iter()
+            .any(|e| e.starts_with("registry digest: ") && e.contains(D2))
+    );
+    assert!(
+        f[0].evidence
+            .iter()
+            .any(|e| e.starts_with("running digest: ") && e.contains(D1))
+    );
+
+    // A failed look-up is not a claim either way.
+    let mut unknown = RegistryFacts::default();
+    unknown.insert_unknown(&parsed, "connection refused");
+    assert!(of(&run_with(&snap, &unknown), "AIGOV-IMG-004").is_empty());
+}
+
+#[test]
+fn a_tag_seen_at_two_digests_is_reported_as_mutable_with_both() {
+    let image = "pytorch/pytorch:2.3.1";
+    let snap = snapshot(&deployment("ml", "train", image, "", &[(image, D2)]));
+    let parsed = ImageRef::parse(image).unwrap();
+    let mut facts = RegistryFacts::default();
+    facts.insert(&parsed, fact(D2));
+    assert!(of(&run_with(&snap, &facts), "AIGOV-IMG-005").is_empty());
+    facts.insert_move(
+        &parsed,
+        TagMove {
+            from_digest: D1.into(),
+            from_seen: "2026-11-20T08:00:00Z".into(),
+            to_digest: D2.into(),
+            to_seen: "2026-11-27T10:00:00Z".into(),
+        },
+    );
+    let found = run_with(&snap, &facts);
+    let f = of(&found, "AIGOV-IMG-005");
+    assert_eq!(f.len(), 1);
+    let line = &f[0].evidence[0];
+    assert!(
+        line.contains(D1) && line.contains(D2) && line.contains("2026-11-20T08:00:00Z"),
+        "{line}"
+    );
+    assert!(
+        f[0].evidence
+            .iter()
+            .any(|e| e.contains("immutability settings: unknown"))
+    );
+    assert!(
+        of(&found, "AIGOV-IMG-004").is_empty(),
+        "the pods run the current digest"
+    );
+}
