@@ -1,5 +1,6 @@
 //! The registry client against the real Distribution registry (`docker-registry`) on
 //! 127.0.0.1, and against small axum servers for 429 `Retry-After` and the bearer token flow.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
