@@ -110,10 +110,15 @@ async fn a_tag_pushed_again_is_reported_moved_and_running_digest_a_is_moved() {
     let key = tag_key(&reference).unwrap();
 
     let client = RegistryClient::new(options_for(&host)).unwrap();
-    let first = resolved(&client.resolve(&reference).await).clone();
+    let lookups = client.resolve_all(std::slice::from_ref(&reference)).await;
+    let first = resolved(&lookups[0]).clone();
     assert_eq!(first.digest, digest_a);
     let mut history = TagHistory::load(&history_dir).unwrap();
-    assert_eq!(history.record(&key, &first.digest, first.checked_at), None);
+    assert!(
+        history
+            .record_lookups(std::slice::from_ref(&reference), &lookups)
+            .is_empty()
+    );
     history.save(&history_dir).unwrap();
 
     let (digest_b, _) = registry.push_image("llm/server", "v1", &blobs, "b").await;

@@ -32,7 +32,9 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    pub fn new(options: Arc<RegistryOptions>) -> Self {
+    /// Fails when oci-client cannot build its HTTP client (rather than letting it fall back
+    /// to a default configuration, which would drop the plain-HTTP hosts and the deadlines).
+    pub fn new(options: Arc<RegistryOptions>) -> Result<Self, String> {
         let mut insecure: Vec<String> = options.insecure_http_hosts.clone();
         insecure.extend(
             options
@@ -47,13 +49,14 @@ impl Authorizer {
             connect_timeout: Some(options.request_timeout),
             ..Default::default()
         };
-        Authorizer {
-            oci: oci_client::Client::new(config),
+        let oci = oci_client::Client::try_from(config).map_err(|e| e.to_string())?;
+        Ok(Authorizer {
+            oci,
             options,
             docker: OnceCell::new(),
             credentials: Mutex::new(HashMap::new()),
             headers: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// The header to send for `registry/repository`, reusing an earlier answer while valid.

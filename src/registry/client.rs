@@ -39,7 +39,7 @@ impl RegistryClient {
             .map_err(|e| RegistryError::Http(e.to_string()))?;
         let options = Arc::new(options);
         Ok(RegistryClient {
-            auth: Authorizer::new(options.clone()),
+            auth: Authorizer::new(options.clone()).map_err(RegistryError::Http)?,
             cache: ResolutionCache::new(options.cache_ttl),
             options,
             http,

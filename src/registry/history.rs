@@ -126,6 +126,24 @@ impl TagHistory {
         })
     }
 
+    /// Record every resolved look-up (in the order of `images`; cached answers keep their
+    /// time), returning the moves they reveal. Unknown look-ups are not recorded.
+    pub fn record_lookups(
+        &mut self,
+        images: &[crate::model::image::ImageRef],
+        lookups: &[super::outcome::Lookup],
+    ) -> Vec<TagMoved> {
+        images
+            .iter()
+            .zip(lookups)
+            .filter_map(|(image, lookup)| {
+                let resolution = lookup.resolved()?;
+                let key = super::client::tag_key(image)?;
+                self.record(&key, &resolution.digest, resolution.checked_at)
+            })
+            .collect()
+    }
+
     /// Every move recorded for a tag, oldest first (empty when it never moved).
     pub fn moves(&self, key: &TagKey) -> Vec<TagMoved> {
         let name = key.to_string();
