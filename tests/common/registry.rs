@@ -62,6 +62,8 @@ impl TestRegistry {
     }
 
     async fn start_with(user: Option<(String, String)>) -> TestRegistry {
+        // reqwest is built without a crypto provider of its own (as in aigov itself).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let storage = dir.path().join("storage");
         std::fs::create_dir(&storage).unwrap();
@@ -82,7 +84,7 @@ impl TestRegistry {
             None => String::new(),
         };
         let config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: aigov-test-secret\n{auth}",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  cache:\n    blobdescriptor: inmemory\n  delete:\n    enabled: true\nhttp:\n  addr: {host}\n  secret: aigov-test-secret\n{auth}",
             storage.display()
         );
         let config_path = dir.path().join("config.yml");
