@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod manifest;
 pub mod model;
+pub mod registry;
 pub mod remediation;
 pub mod report;
 pub mod rules;
