@@ -45,6 +45,9 @@ pub struct GlobalArgs {
     /// Colour theme for the console
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Never ask image registries (tag look-ups are on by default for audit and images)
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +61,12 @@ pub enum Command {
     },
     /// Evaluate every rule and report the findings (exit 1 if any is at or above --fail-on)
     Audit(AuditArgs),
+    /// Every image by tag the workloads use: the registry's digest, the running digests, moved
+    /// tags and tags the registry let be overwritten
+    Images {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Which subjects may do VERB on RESOURCE, and the bindings that grant it
     WhoCan(WhoCanArgs),
     /// Whether a user (and groups) may do VERB on RESOURCE: exit 0 for yes, 1 for no

@@ -50,6 +50,7 @@ async fn run(cli: Cli) -> Result<Outcome, CommandError> {
             commands::inventory::run(global, *format, false).await
         }
         Some(Command::Audit(args)) => commands::audit::run(global, args).await,
+        Some(Command::Images { format }) => commands::images::run(global, *format).await,
         Some(Command::WhoCan(args)) => commands::who_can::run(global, args).await,
         Some(Command::CanI(args)) => commands::can_i::run(global, args).await,
         Some(Command::Reach(args)) => commands::reach::run(global, args).await,

@@ -1,11 +1,13 @@
 //! Load a snapshot and evaluate the rules: the common start of `audit`, `who-can`, `can-i`
-//! and `reach`.
+//! and `reach`; `audit` and `images` also ask the image registries (unless `--offline`).
 
 use super::CommandError;
 use super::session::{self, Session};
 use crate::cli::GlobalArgs;
 use crate::cluster::{LoadOptions, Progress, load};
 use crate::model::Snapshot;
+use crate::registry::{Gathered, RegistryClient, RegistryOptions};
+use crate::rules::images::RegistryFacts;
 use crate::rules::{Evaluation, Inputs, evaluate};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -42,14 +44,62 @@ pub async fn load_snapshot(global: &GlobalArgs) -> Result<(Session, Snapshot), C
 /// Connect, load and evaluate with the user's settings and the saved baseline.
 pub async fn analyse(global: &GlobalArgs) -> Result<(Session, Snapshot, Evaluation), CommandError> {
     let (session, snapshot) = load_snapshot(global).await?;
+    let evaluation = evaluate_with(&snapshot, RegistryFacts::default())?;
+    Ok((session, snapshot, evaluation))
+}
+
+/// [`analyse`], with the image registries asked about every tag the workloads use (unless
+/// `--offline`), so the registry rules can speak.
+pub async fn analyse_with_registry(
+    global: &GlobalArgs,
+) -> Result<(Session, Snapshot, Evaluation, Option<Gathered>), CommandError> {
+    let (session, snapshot) = load_snapshot(global).await?;
+    let gathered = registry_facts(global, &session, &snapshot).await?;
+    let facts = gathered
+        .as_ref()
+        .map(|g| g.facts.clone())
+        .unwrap_or_default();
+    let evaluation = evaluate_with(&snapshot, facts)?;
+    Ok((session, snapshot, evaluation, gathered))
+}
+
+fn evaluate_with(snapshot: &Snapshot, registry: RegistryFacts) -> Result<Evaluation, CommandError> {
     let config = crate::config::load();
     config.print_warnings();
     let baseline = crate::baseline::load_for(&snapshot.origin.context).map_err(CommandError::Io)?;
     let inputs = Inputs {
         settings: config.rules.clone(),
         baseline: baseline.as_ref(),
-        ..Default::default()
+        registry,
     };
-    let evaluation = evaluate(&snapshot, &inputs);
-    Ok((session, snapshot, evaluation))
+    Ok(evaluate(snapshot, &inputs))
+}
+
+/// Ask the registries about the snapshot's tags (the demo's simulator serves the demo's
+/// images); `None` with `--offline`. Credentials come from the Docker config; credential
+/// helpers are not run (they need the operator's consent, which a headless run cannot give).
+pub async fn registry_facts(
+    global: &GlobalArgs,
+    session: &Session,
+    snapshot: &Snapshot,
+) -> Result<Option<Gathered>, CommandError> {
+    if global.offline {
+        return Ok(None);
+    }
+    let options = RegistryOptions {
+        docker_config: crate::registry::default_docker_config_path().filter(|p| p.exists()),
+        mirror: session.demo_registry(),
+        request_timeout: global.timeout,
+        ..RegistryOptions::default()
+    };
+    let client = RegistryClient::new(options).map_err(|e| CommandError::Io(e.to_string()))?;
+    let history = crate::registry::history_dir();
+    let gathered = crate::registry::gather(&client, snapshot, history.as_deref()).await;
+    if let Some(problem) = &gathered.history_problem {
+        eprintln!(
+            "aigov: warning: the tag history was not updated: {}",
+            crate::sanitize::sanitize(problem)
+        );
+    }
+    Ok(Some(gathered))
 }

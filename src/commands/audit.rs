@@ -108,7 +108,8 @@ fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Co
 }
 
 pub async fn run(global: &GlobalArgs, args: &AuditArgs) -> Result<Outcome, CommandError> {
-    let (_session, snapshot, evaluation) = super::analysis::analyse(global).await?;
+    let (_session, snapshot, evaluation, _registry) =
+        super::analysis::analyse_with_registry(global).await?;
     super::inventory::refuse_if_nothing_was_read(&snapshot)?;
     check_namespaces(&snapshot, &args.namespaces)?;
     let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);

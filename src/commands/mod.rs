@@ -5,6 +5,7 @@ pub mod audit;
 pub mod baseline;
 pub mod can_i;
 pub mod check;
+pub mod images;
 pub mod inventory;
 pub mod log;
 pub mod plan;

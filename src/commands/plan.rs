@@ -3,7 +3,7 @@
 //! `apply --reason TEXT --yes` applies it through review and the audit trail and then
 //! re-evaluates, `revert ID` stages an applied change's inverse, `export FILE` writes YAML.
 
-use super::analysis::analyse;
+use super::analysis::{analyse, analyse_with_registry};
 use super::session::{self, Session};
 use super::{CommandError, Outcome, print};
 use crate::audit::{AuditLog, Entry, EntryKind, Session as AuditSession};
@@ -77,7 +77,8 @@ fn close(audit: AuditSession) -> Result<crate::audit::Head, CommandError> {
 }
 
 async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
-    let (session, snapshot, evaluation) = analyse(global).await?;
+    // With the registries asked (unless --offline), so a pin can use the tag's digest.
+    let (session, snapshot, evaluation, _) = analyse_with_registry(global).await?;
     let (dir, mut plan) = load(&session)?;
     let baseline =
         crate::baseline::load_for(&session.connection.context).map_err(CommandError::Io)?;

@@ -61,6 +61,16 @@ pub async fn demo_baseline(
     Ok(baseline)
 }
 
+impl Session {
+    /// With the demo, its simulator's registry, which serves the demo's images offline.
+    pub fn demo_registry(&self) -> Option<crate::registry::Mirror> {
+        self._demo.as_ref().map(|(sim, _)| crate::registry::Mirror {
+            base_url: sim.url(),
+            ca_pem: Some(sim.ca_pem.clone()),
+        })
+    }
+}
+
 pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, CommandError> {
     let mut options = ConnectOptions {
         kubeconfig: global.kubeconfig.clone(),

@@ -31,10 +31,16 @@ impl RegistryClient {
     pub fn new(options: RegistryOptions) -> Result<Self, RegistryError> {
         // reqwest is built without a crypto provider of its own; aigov uses ring everywhere.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .connect_timeout(options.request_timeout)
-            .user_agent(concat!("aigov/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("aigov/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = options.mirror.as_ref().and_then(|m| m.ca_pem.as_ref()) {
+            let ca = reqwest::Certificate::from_pem(pem.as_bytes())
+                .map_err(|e| RegistryError::Http(format!("the mirror's CA: {e}")))?;
+            builder = builder.add_root_certificate(ca);
+        }
+        let http = builder
             .build()
             .map_err(|e| RegistryError::Http(e.to_string()))?;
         let options = Arc::new(options);
@@ -108,17 +114,28 @@ impl RegistryClient {
 
     async fn resolve_uncached(&self, key: &TagKey) -> Result<Resolution, UnknownReason> {
         let registry = key.registry.as_str();
-        let url = manifest::manifest_url(
-            self.options.scheme_for(registry),
-            api_host(registry),
-            &key.repository,
-            &key.tag,
-        );
+        let url = match &self.options.mirror {
+            Some(mirror) => format!(
+                "{}/v2/{registry}/{}/manifests/{}",
+                mirror.base_url.trim_end_matches('/'),
+                key.repository,
+                key.tag
+            ),
+            None => manifest::manifest_url(
+                self.options.scheme_for(registry),
+                api_host(registry),
+                &key.repository,
+                &key.tag,
+            ),
+        };
         let mut attempts = 0u32;
         let mut refreshed_token = false;
         loop {
             attempts += 1;
-            let authorization = self.auth.header(registry, &key.repository).await?;
+            let authorization = match self.options.mirror {
+                Some(_) => None,
+                None => self.auth.header(registry, &key.repository).await?,
+            };
             let head = self
                 .send(
                     reqwest::Method::HEAD,

@@ -10,6 +10,7 @@
 //! TagHistory::record(&TagKey, digest, time) -> Option<TagMoved>
 //! compare_running(registry digest, pods' imageIDs) -> Comparison
 //! to_facts(images, lookups, &mut RegistryFacts)                (the rules' seam)
+//! gather(&client, &Snapshot, history dir) -> Gathered          (all of it, for a snapshot)
 //! ```
 
 mod auth;
@@ -17,6 +18,7 @@ mod cache;
 mod client;
 mod compare;
 mod credentials;
+mod gather;
 mod helper;
 mod history;
 mod manifest;
@@ -31,10 +33,11 @@ pub use credentials::{
     ConsentCallback, CredentialSource, Credentials, CredentialsError, DockerConfig, HelperConsent,
     default_docker_config_path,
 };
+pub use gather::{Gathered, gather, tagged_images};
 pub use history::{HistoryError, Sighting, TagHistory, TagMoved, default_dir as history_dir};
 pub use manifest::{
     ACCEPTED, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, sha256_digest,
 };
-pub use options::RegistryOptions;
+pub use options::{Mirror, RegistryOptions};
 pub use outcome::{Lookup, Resolution, UnknownReason, to_facts};
 pub use secret::Password;

@@ -27,6 +27,18 @@ pub struct RegistryOptions {
     pub docker_config: Option<PathBuf>,
     /// Whether credential helpers named by the Docker config may run.
     pub helper_consent: HelperConsent,
+    /// Ask this one endpoint for every registry instead (the simulator's demo registry).
+    pub mirror: Option<Mirror>,
+}
+
+/// An endpoint that serves every registry's repositories under `/v2/<registry>/<repository>`,
+/// anonymously: the simulator's demo registry, so `aigov demo` looks tags up offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mirror {
+    /// `https://127.0.0.1:PORT`
+    pub base_url: String,
+    /// The CA certificate it is served with, PEM (trusted for it alone).
+    pub ca_pem: Option<String>,
 }
 
 impl Default for RegistryOptions {
@@ -41,6 +53,7 @@ impl Default for RegistryOptions {
             credentials: BTreeMap::new(),
             docker_config: None,
             helper_consent: HelperConsent::Refuse,
+            mirror: None,
         }
     }
 }

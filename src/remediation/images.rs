@@ -102,7 +102,10 @@ pub(super) fn pin(finding: &Finding, view: &View<'_>) -> Proposal {
             {"op": "replace", "path": format!("{at}/image"), "value": to},
         ])
     };
-    let description = format!("patch {target}: pin container {name} to {to}");
+    let description = format!(
+        "patch {target}: pin container {name} to {to} (the digest of {}, from the {source})",
+        c.image
+    );
     let change = PlannedChange::patch(
         target,
         meta,

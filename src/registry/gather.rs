@@ -1,0 +1,91 @@
+//! Registry facts for a snapshot: every distinct image reference by tag that a workload uses
+//! is looked up (within the client's limits), the answers are recorded in the tag history (in
+//! the data directory, 0600), and answers and the history's moves become the rules'
+//! [`RegistryFacts`].
+
+use super::client::{RegistryClient, tag_key};
+use super::history::TagHistory;
+use super::outcome::{Lookup, to_facts};
+use crate::model::Snapshot;
+use crate::model::image::ImageRef;
+use crate::rules::images::{RegistryFacts, TagMove};
+use crate::rules::{RulesConfig, View};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What the look-ups found.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    pub facts: RegistryFacts,
+    /// The distinct references looked up, in name order, with their answers.
+    pub images: Vec<ImageRef>,
+    pub lookups: Vec<Lookup>,
+    /// Why the tag history could not be read or written, if it could not (the look-ups still
+    /// count; moves are then only those of earlier runs that could be read).
+    pub history_problem: Option<String>,
+}
+
+/// The distinct image references by tag (no digest) that the snapshot's workloads use.
+pub fn tagged_images(snapshot: &Snapshot) -> Vec<ImageRef> {
+    let settings = RulesConfig::default();
+    let view = View::new(snapshot, &settings);
+    let mut seen = BTreeSet::new();
+    for unit in &view.units {
+        for container in unit.spec.all_containers() {
+            if let Ok(image) = ImageRef::parse(&container.image)
+                && !image.is_pinned()
+            {
+                seen.insert(image.to_string());
+            }
+        }
+    }
+    seen.iter()
+        .filter_map(|text| ImageRef::parse(text).ok())
+        .collect()
+}
+
+/// Look up every tag the snapshot uses and file the answers; `history_dir` keeps the tag
+/// history (`None`: no history, so no moves).
+pub async fn gather(
+    client: &RegistryClient,
+    snapshot: &Snapshot,
+    history_dir: Option<&Path>,
+) -> Gathered {
+    let images = tagged_images(snapshot);
+    let lookups = client.resolve_all(&images).await;
+    let mut gathered = Gathered {
+        images,
+        lookups,
+        ..Gathered::default()
+    };
+    to_facts(&gathered.images, &gathered.lookups, &mut gathered.facts);
+    let Some(dir) = history_dir else {
+        return gathered;
+    };
+    let mut history = match TagHistory::load(dir) {
+        Ok(history) => history,
+        Err(e) => {
+            gathered.history_problem = Some(e.to_string());
+            return gathered;
+        }
+    };
+    history.record_lookups(&gathered.images, &gathered.lookups);
+    if let Err(e) = history.save(dir) {
+        gathered.history_problem = Some(e.to_string());
+    }
+    for image in &gathered.images {
+        let Some(key) = tag_key(image) else { continue };
+        for moved in history.moves(&key) {
+            gathered.facts.insert_move(
+                image,
+                TagMove {
+                    from_digest: moved.previous_digest,
+                    from_seen: moved.previous_seen,
+                    to_digest: moved.new_digest,
+                    to_seen: moved.new_seen,
+                },
+            );
+        }
+    }
+    gathered
+}
