@@ -78,6 +78,7 @@ async fn a_read_only_console_session_sends_only_reads() {
         connect: read_only_options(&t),
         inputs: BuildInputs::default(),
         baselines: Baselines::Given,
+        registry: None,
     });
     runner.send(Effect::Connect {
         generation: 0,

@@ -45,6 +45,7 @@ impl Driver {
             },
             inputs: BuildInputs::default(),
             baselines: Baselines::Given,
+            registry: None,
         });
         runner.send(Effect::Connect {
             generation: 0,

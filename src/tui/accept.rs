@@ -123,6 +123,7 @@ spec:
             &BuildInputs {
                 settings,
                 baseline: Some(baseline),
+                ..Default::default()
             },
         );
         let generation = app.generation;

@@ -4,6 +4,7 @@
 use super::views::ViewData;
 use crate::model::Snapshot;
 use crate::rules::config::Baseline;
+use crate::rules::images::RegistryFacts;
 use crate::rules::rbac::RbacIndex;
 use crate::rules::{Evaluation, Inputs, RulesConfig, View, evaluate_view};
 use std::sync::Arc;
@@ -26,6 +27,9 @@ pub struct Derived {
 pub struct BuildInputs {
     pub settings: RulesConfig,
     pub baseline: Option<Baseline>,
+    /// What the registries said about the workloads' tags (empty until the look-ups finish,
+    /// and offline).
+    pub registry: RegistryFacts,
 }
 
 /// Evaluate the rules and build every view's rows. Pure, but heavy at scale: the effect
@@ -34,11 +38,17 @@ pub fn derive(snapshot: Arc<Snapshot>, inputs: &BuildInputs) -> Derived {
     let rule_inputs = Inputs {
         settings: inputs.settings.clone(),
         baseline: inputs.baseline.as_ref(),
-        ..Default::default()
+        registry: inputs.registry.clone(),
     };
     let view = View::new(&snapshot, &inputs.settings);
     let evaluation = evaluate_view(&view, &rule_inputs);
-    let views = ViewData::build(&snapshot, &evaluation, &view, inputs.baseline.as_ref());
+    let views = ViewData::build(
+        &snapshot,
+        &evaluation,
+        &view,
+        inputs.baseline.as_ref(),
+        &inputs.registry,
+    );
     let rbac = RbacIndex::new(&snapshot.roles, &snapshot.bindings);
     drop(view);
     Derived {

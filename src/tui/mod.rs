@@ -88,13 +88,25 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
     } else {
         None
     };
+    // Tag look-ups, unless --offline; the demo's simulator serves the demo's images.
+    let registry = (!global.offline).then(|| crate::registry::RegistryOptions {
+        docker_config: crate::registry::default_docker_config_path().filter(|p| p.exists()),
+        mirror: _demo.as_ref().map(|(sim, _)| crate::registry::Mirror {
+            base_url: sim.url(),
+            ca_pem: Some(sim.ca_pem.clone()),
+        }),
+        request_timeout: connect.timeout,
+        ..crate::registry::RegistryOptions::default()
+    });
     let (runner, mut actions) = runner::start(runner::RunnerConfig {
         connect: connect.clone(),
         inputs: data::BuildInputs {
             settings: config.rules.clone(),
             baseline: demo_baseline,
+            registry: Default::default(),
         },
         baselines: runner::Baselines::DataDir,
+        registry,
     });
     runner.send(Effect::Connect {
         generation: 0,

@@ -29,6 +29,8 @@ pub struct RunnerConfig {
     pub inputs: BuildInputs,
     /// Where each connection's drift baseline comes from.
     pub baselines: Baselines,
+    /// How to ask the image registries about the workloads' tags; `None` with --offline.
+    pub registry: Option<crate::registry::RegistryOptions>,
 }
 
 /// The source of the drift baseline, resolved again for every connection, so a context switch
@@ -306,6 +308,7 @@ impl State {
         let options = self.config.connect.clone();
         let mut inputs = self.config.inputs.clone();
         let baselines = self.config.baselines;
+        let registry = self.config.registry.clone();
         let tx = tx.clone();
         let recorder = self.recorder.clone();
         self.work = Some(tokio::spawn(async move {
@@ -352,6 +355,13 @@ impl State {
             else {
                 return;
             };
+            if let Some(options) = registry {
+                // The views are up; the registry columns and rules follow when the answers do.
+                inputs.registry = check_registries(options, &snapshot, generation, &tx).await;
+                if !inputs.registry.is_empty() {
+                    derive_and_send(snapshot.clone(), &inputs, generation, &tx).await;
+                }
+            }
             super::live::run(super::live::Live {
                 connection,
                 options,
@@ -458,22 +468,72 @@ async fn load_and_derive(
         });
     });
     let snapshot = Arc::new(load(connection, &LoadOptions::default(), progress).await);
+    derive_and_send(snapshot.clone(), inputs, generation, tx)
+        .await
+        .then_some(snapshot)
+}
+
+/// Evaluate `snapshot` on a blocking thread and send the result; false when that failed.
+async fn derive_and_send(
+    snapshot: Arc<Snapshot>,
+    inputs: &BuildInputs,
+    generation: u64,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> bool {
     let inputs = inputs.clone();
-    let for_derive = snapshot.clone();
-    match tokio::task::spawn_blocking(move || derive(for_derive, &inputs)).await {
+    match tokio::task::spawn_blocking(move || derive(snapshot, &inputs)).await {
         Ok(data) => {
             let _ = tx.send(Action::Derived {
                 generation,
                 data: Box::new(data),
             });
-            Some(snapshot)
+            true
         }
         Err(e) => {
             let _ = tx.send(Action::LoadFailed {
                 generation,
                 error: format!("evaluation failed: {e}"),
             });
-            None
+            false
         }
     }
+}
+
+/// Ask the registries about every tag the snapshot's workloads use, recording the answers in
+/// the tag history; progress and the outcome are notices. Failures are per image (unknown),
+/// never "clean".
+async fn check_registries(
+    options: crate::registry::RegistryOptions,
+    snapshot: &Snapshot,
+    generation: u64,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> crate::rules::images::RegistryFacts {
+    let client = match crate::registry::RegistryClient::new(options) {
+        Ok(client) => client,
+        Err(e) => {
+            let _ = tx.send(Action::Warning {
+                generation,
+                message: format!("registry look-ups are off: {e}"),
+            });
+            return Default::default();
+        }
+    };
+    let tags = crate::registry::tagged_images(snapshot).len();
+    let _ = tx.send(Action::Notice(format!(
+        "checking {tags} image tags with their registries…"
+    )));
+    let history = crate::registry::history_dir();
+    let gathered = crate::registry::gather(&client, snapshot, history.as_deref()).await;
+    if let Some(problem) = gathered.history_problem {
+        let _ = tx.send(Action::Warning {
+            generation,
+            message: format!("the tag history was not updated: {problem}"),
+        });
+    }
+    let unknown = gathered.facts.unknown.len();
+    let _ = tx.send(Action::Notice(format!(
+        "registries: {} of {tags} tags resolved, {unknown} unknown (Images view)",
+        gathered.facts.digests.len()
+    )));
+    gathered.facts
 }

@@ -30,6 +30,8 @@ pub struct BuildInput<'a> {
     pub evaluation: &'a Evaluation,
     pub view: &'a View<'a>,
     pub baseline: Option<&'a Baseline>,
+    /// What the registries said (empty when offline or before the look-ups finish).
+    pub registry: &'a crate::rules::images::RegistryFacts,
 }
 
 /// Every view's state, owned by `App`.
@@ -64,12 +66,14 @@ impl ViewData {
         evaluation: &Evaluation,
         view: &View<'_>,
         baseline: Option<&Baseline>,
+        registry: &crate::rules::images::RegistryFacts,
     ) -> ViewData {
         let input = BuildInput {
             snapshot,
             evaluation,
             view,
             baseline,
+            registry,
         };
         // Each view on its own thread: at 100k pods building them one after another takes
         // about as long as the rules, and they only read the same data.

@@ -29,8 +29,8 @@ pub struct Running {
     pub pods: usize,
 }
 
-/// What a registry said about the row's tag. The seam for registry look-ups (issue 6):
-/// nothing fills it yet, and `None` is drawn as "not checked", never as clean.
+/// What a registry said about the row's tag (filled from the rules' `RegistryFacts` once the
+/// runner's look-ups are in); `None` is drawn as "not checked", never as clean.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegistryInfo {
     /// The digest the registry resolves the tag to; `None` when the look-up failed.
@@ -226,6 +226,39 @@ fn info(unit: &Unit, container: &crate::model::workloads::Container, init: bool)
     }
 }
 
+/// What the registry look-ups said about a container's tag; `None` when the reference pins a
+/// digest (nothing to look up) or the look-ups have not run (offline, or not yet).
+fn registry_info(
+    info: &ImageInfo,
+    image: &str,
+    facts: &crate::rules::images::RegistryFacts,
+) -> Option<RegistryInfo> {
+    let reference = ImageRef::parse(image).ok()?;
+    if reference.is_pinned() {
+        return None;
+    }
+    let fact = facts.tag(&reference);
+    let unknown = facts.unknown_reason(&reference);
+    if fact.is_none() && unknown.is_none() {
+        return None;
+    }
+    let moves = facts.moves(&reference);
+    Some(RegistryInfo {
+        digest: fact.map(|f| clean(&f.digest)),
+        unknown_reason: unknown.map(clean),
+        moved: fact
+            .filter(|_| !info.running.is_empty())
+            .map(|f| info.running.iter().all(|r| r.digest != f.digest)),
+        // Registries' own settings are not read yet: what aigov saw is all it can say.
+        immutability: if moves.is_empty() {
+            "unknown".into()
+        } else {
+            "mutable".into()
+        },
+        checked: fact.map_or_else(|| "failed".into(), |f| clean(&f.checked_at)),
+    })
+}
+
 pub(super) fn row(i: usize, info: &ImageInfo, registry: bool) -> TableRow {
     let container = if info.init {
         format!("{} (init)", info.container)
@@ -256,6 +289,11 @@ pub(super) fn row(i: usize, info: &ImageInfo, registry: bool) -> TableRow {
             None => "?".into(),
         });
         cells.push(r.map_or_else(|| "?".into(), |r| r.immutability.clone()));
+        // HH:MM:SS of an RFC 3339 time.
+        cells.push(r.map_or_else(
+            || "-".into(),
+            |r| r.checked.get(11..19).unwrap_or(&r.checked).to_string(),
+        ));
     }
     cells.push(if info.ai { "yes" } else { "-" }.into());
     cells.push(info.worst.map_or("-", Severity::name).into());
@@ -278,6 +316,7 @@ pub fn build(input: &BuildInput) -> Data {
         for container in unit.spec.all_containers() {
             let init = inits.iter().any(|c| std::ptr::eq(c, container));
             let mut image = info(unit, container, init);
+            image.registry = registry_info(&image, &container.image, input.registry);
             let path = format!("container/{}", container.name);
             if let Some(found) = index.get(&(unit.kind, unit.namespace, unit.name, path.as_str())) {
                 image.findings = found.clone();

@@ -54,6 +54,7 @@ fn columns(registry: bool) -> Vec<Column> {
         out.push(column("REGISTRY", Constraint::Length(16)));
         out.push(column("MOVED", Constraint::Length(5)));
         out.push(column("IMMUTABLE", Constraint::Length(9)));
+        out.push(column("CHECKED", Constraint::Length(8)));
     }
     out.push(column("AI", Constraint::Length(3)));
     out.push(column("WORST", Constraint::Length(8)));

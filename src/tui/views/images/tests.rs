@@ -256,3 +256,63 @@ spec:
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'));
     assert!(!shown.contains("hf_LastApplied") && !shown.contains("AbCdEfGhIjKlMnOp"));
 }
+
+#[test]
+fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
+    use crate::model::image::ImageRef;
+    use crate::rules::images::{RegistryFacts, TagFact, TagMove};
+    let vllm = ImageRef::parse("vllm/vllm-openai:v0.6.3").unwrap();
+    let nginx = ImageRef::parse("nginx").unwrap();
+    let mut facts = RegistryFacts::default();
+    facts.insert(
+        &vllm,
+        TagFact {
+            digest: digest('d'),
+            media_type: "application/vnd.oci.image.index.v1+json".into(),
+            checked_at: "2026-11-27T10:11:12Z".into(),
+        },
+    );
+    facts.insert_move(
+        &vllm,
+        TagMove {
+            from_digest: digest('a'),
+            from_seen: "2026-11-20T08:00:00Z".into(),
+            to_digest: digest('d'),
+            to_seen: "2026-11-27T10:11:12Z".into(),
+        },
+    );
+    facts.insert_unknown(&nginx, "docker.io unreachable");
+    let snapshot = std::sync::Arc::new(crate::rules::testing::snapshot(&fixture()));
+    let data = crate::tui::data::derive(
+        snapshot,
+        &crate::tui::data::BuildInputs {
+            registry: facts,
+            ..Default::default()
+        },
+    );
+    let mut app = app_with(&fixture(), None);
+    let generation = app.generation;
+    crate::tui::update::update(
+        &mut app,
+        crate::tui::action::Action::Derived {
+            generation,
+            data: Box::new(data),
+        },
+    );
+    let state = &app.views.images;
+    let headers: Vec<&str> = state.table.columns.iter().map(|c| c.title).collect();
+    assert!(headers.contains(&"REGISTRY") && headers.contains(&"CHECKED"), "{headers:?}");
+    let (info, row) = row_of(state, "vllm");
+    assert_eq!(info.registry.as_ref().unwrap().moved, Some(true), "the pods run a and b, the tag is d");
+    assert_eq!(&row.cells[6..10], ["sha256:dddddddd…", "MOVED", "mutable", "10:11:12"]);
+    let (_, row) = row_of(state, "shell");
+    assert_eq!(row.cells[6], "unknown", "a failed look-up is unknown, never clean");
+    let (_, row) = row_of(state, "fetch");
+    assert_eq!(row.cells[6], "not checked", "a pinned reference has nothing to look up");
+    let rules: Vec<&str> = info
+        .findings
+        .iter()
+        .map(|&i| app.data.as_ref().unwrap().evaluation.findings[i].rule.as_str())
+        .collect();
+    assert!(rules.contains(&"AIGOV-IMG-004") && rules.contains(&"AIGOV-IMG-005"), "{rules:?}");
+}
