@@ -363,6 +363,29 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
 }
 
 #[test]
+fn the_demo_registry_answers_in_the_background_and_moved_tags_show_in_images() {
+    let Some(s) = Session::start("registry", "demo") else {
+        return;
+    };
+    s.wait_for("refreshed");
+    s.keys(&["5"]);
+    s.wait_for("Images [");
+    // The look-ups run after the first load; the columns appear with their answers.
+    let screen = s.wait_for("MOVED");
+    assert!(
+        screen.contains("REGISTRY") && screen.contains("CHECKED"),
+        "{screen}"
+    );
+    let moved = screen
+        .lines()
+        .find(|l| l.contains("vllm") && l.contains("MOVED"))
+        .unwrap_or_else(|| panic!("the vLLM tag moved under its pods:\n{screen}"));
+    assert!(moved.contains("llm-inference"), "{moved}");
+    s.keys(&["q"]);
+    assert_eq!(s.status(), Some(0));
+}
+
+#[test]
 fn the_console_without_a_terminal_is_a_clear_error() {
     let out = Command::new(aigov_binary())
         .env("KUBECONFIG", "/nonexistent")

@@ -84,8 +84,13 @@ impl RegistryClient {
                 })
             })
             .collect();
-        let answers: Vec<Lookup> = futures::stream::iter(unique)
+        // The futures are made first, so the stream holds no closure: that keeps the future
+        // `Send` for any lifetime, as `tokio::spawn` needs.
+        let pending: Vec<_> = unique
+            .into_iter()
             .map(|image| self.resolve(image))
+            .collect();
+        let answers: Vec<Lookup> = futures::stream::iter(pending)
             .buffered(self.options.concurrency.max(1))
             .collect()
             .await;

@@ -273,7 +273,11 @@ pub(super) fn row(i: usize, info: &ImageInfo, registry: bool) -> TableRow {
         tag_or_digest(&info.reference),
         running_cell(info),
     ];
-    if registry {
+    let pinned = matches!(&info.reference, Ok(p) if p.digest.is_some());
+    if registry && pinned {
+        // A digest names the bits: there is no tag to look up.
+        cells.extend(["pinned", "-", "-", "-"].map(String::from));
+    } else if registry {
         let r = info.registry.as_ref();
         cells.push(r.map_or_else(
             || "not checked".into(),

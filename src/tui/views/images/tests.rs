@@ -301,18 +301,41 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
     );
     let state = &app.views.images;
     let headers: Vec<&str> = state.table.columns.iter().map(|c| c.title).collect();
-    assert!(headers.contains(&"REGISTRY") && headers.contains(&"CHECKED"), "{headers:?}");
+    assert!(
+        headers.contains(&"REGISTRY") && headers.contains(&"CHECKED"),
+        "{headers:?}"
+    );
     let (info, row) = row_of(state, "vllm");
-    assert_eq!(info.registry.as_ref().unwrap().moved, Some(true), "the pods run a and b, the tag is d");
-    assert_eq!(&row.cells[6..10], ["sha256:dddddddd…", "MOVED", "mutable", "10:11:12"]);
+    assert_eq!(
+        info.registry.as_ref().unwrap().moved,
+        Some(true),
+        "the pods run a and b, the tag is d"
+    );
+    assert_eq!(
+        &row.cells[6..10],
+        ["sha256:dddddddd…", "MOVED", "mutable", "10:11:12"]
+    );
     let (_, row) = row_of(state, "shell");
-    assert_eq!(row.cells[6], "unknown", "a failed look-up is unknown, never clean");
+    assert_eq!(
+        row.cells[6], "unknown",
+        "a failed look-up is unknown, never clean"
+    );
     let (_, row) = row_of(state, "fetch");
-    assert_eq!(row.cells[6], "not checked", "a pinned reference has nothing to look up");
+    assert_eq!(
+        row.cells[6], "pinned",
+        "a pinned reference has nothing to look up"
+    );
     let rules: Vec<&str> = info
         .findings
         .iter()
-        .map(|&i| app.data.as_ref().unwrap().evaluation.findings[i].rule.as_str())
+        .map(|&i| {
+            app.data.as_ref().unwrap().evaluation.findings[i]
+                .rule
+                .as_str()
+        })
         .collect();
-    assert!(rules.contains(&"AIGOV-IMG-004") && rules.contains(&"AIGOV-IMG-005"), "{rules:?}");
+    assert!(
+        rules.contains(&"AIGOV-IMG-004") && rules.contains(&"AIGOV-IMG-005"),
+        "{rules:?}"
+    );
 }
