@@ -152,6 +152,8 @@ pub enum Effect {
         baseline: Box<crate::rules::config::Baseline>,
         entry: Box<crate::audit::Entry>,
     },
+    /// Ask the registry about one image's tag again (`R` in the Images view).
+    RecheckImage(String),
     /// Apply a reviewed change through the audit trail.
     ApplyChange {
         id: String,

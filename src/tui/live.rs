@@ -41,6 +41,8 @@ pub struct Live {
     pub generation: u64,
     pub inputs: BuildInputs,
     pub tx: mpsc::UnboundedSender<Action>,
+    /// `R` in the Images view: images to ask the registry about again (`None` offline).
+    pub rechecks: Option<super::recheck::Rechecks>,
 }
 
 /// What one watcher watches: a kind, everywhere or in one namespace.
@@ -95,6 +97,8 @@ pub async fn run(live: Live) {
         }
     };
     let mut state = State::new(live.generation, live.inputs, live.tx, live.snapshot);
+    let mut rechecks = live.rechecks;
+    let mut checking: Option<BoxFuture<'static, Result<super::recheck::Answer, String>>> = None;
     let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot));
     if streams.is_empty() {
         return;
@@ -119,6 +123,13 @@ pub async fn run(live: Live) {
             result = finish(&mut deriving), if deriving.is_some() => {
                 deriving = None;
                 state.derived(result);
+            }
+            Some((client, image)) = next_recheck(&mut rechecks), if checking.is_none() => {
+                checking = Some(Box::pin(super::recheck::recheck(client, image)));
+            }
+            answer = finish_check(&mut checking), if checking.is_some() => {
+                checking = None;
+                state.rechecked(answer);
             }
             _ = probe_timer.tick(), if !state.failing.is_empty() && probing.is_none() => {
                 probing = Some(state.probe(&client));
@@ -166,6 +177,29 @@ fn start_watches(
     (streams, stoppers)
 }
 
+/// The next image `R` asked about, with the client to ask; never, when look-ups are off.
+async fn next_recheck(
+    rechecks: &mut Option<super::recheck::Rechecks>,
+) -> Option<(Arc<crate::registry::RegistryClient>, String)> {
+    match rechecks {
+        Some(r) => r
+            .requests
+            .recv()
+            .await
+            .map(|image| (r.client.clone(), image)),
+        None => std::future::pending().await,
+    }
+}
+
+async fn finish_check(
+    checking: &mut Option<BoxFuture<'static, Result<super::recheck::Answer, String>>>,
+) -> Result<super::recheck::Answer, String> {
+    match checking {
+        Some(future) => future.await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -208,6 +242,8 @@ struct State {
     refused: BTreeSet<Scope>,
     /// Whether the UI was told the data is stale.
     down: bool,
+    /// Evaluate at the next flush even without changes (new registry facts).
+    force: bool,
 }
 
 impl State {
@@ -228,6 +264,7 @@ impl State {
             failing: BTreeMap::new(),
             refused: BTreeSet::new(),
             down: false,
+            force: false,
         }
     }
 
@@ -289,12 +326,14 @@ impl State {
     /// Apply the pending changes and start evaluating, if they changed anything.
     fn flush(&mut self) -> Option<JoinHandle<Derived>> {
         self.flush_at = None;
-        if self.pending.is_empty() {
+        let force = std::mem::take(&mut self.force);
+        if self.pending.is_empty() && !force {
             return None;
         }
         let changes = std::mem::take(&mut self.pending);
         // Copies the snapshot when the UI still holds it: one copy per evaluation.
-        if !Arc::make_mut(&mut self.snapshot).apply(changes) {
+        let changed = !changes.is_empty() && Arc::make_mut(&mut self.snapshot).apply(changes);
+        if !changed && !force {
             return None;
         }
         let snapshot = self.snapshot.clone();
@@ -302,6 +341,26 @@ impl State {
         Some(tokio::task::spawn_blocking(move || {
             derive(snapshot, &inputs)
         }))
+    }
+
+    /// A registry answer for one image (`R`): into the facts, and evaluate again.
+    fn rechecked(&mut self, answer: Result<super::recheck::Answer, String>) {
+        match answer {
+            Ok(answer) => {
+                super::recheck::fold(&mut self.inputs.registry, &answer);
+                let _ = self
+                    .tx
+                    .send(Action::Notice(super::recheck::notice(&answer)));
+                self.force = true;
+                self.flush_at = Some(Instant::now());
+            }
+            Err(e) => {
+                let _ = self.tx.send(Action::Warning {
+                    generation: self.generation,
+                    message: format!("not re-checked: {e}"),
+                });
+            }
+        }
     }
 
     fn derived(&mut self, result: Result<Derived, tokio::task::JoinError>) {

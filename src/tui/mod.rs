@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod layout;
 pub mod live;
 pub mod plan;
+mod recheck;
 mod recorder;
 pub mod runner;
 pub mod table;

@@ -77,6 +77,7 @@ pub fn start(config: RunnerConfig) -> (Runner, mpsc::UnboundedReceiver<Action>) 
             config,
             connection: Arc::default(),
             recorder,
+            rechecks: None,
             work: None,
             generation: 0,
         };
@@ -94,6 +95,8 @@ struct State {
     connection: Arc<std::sync::Mutex<Option<Connection>>>,
     /// The console's audit trail: every entry it writes goes through it.
     recorder: Recorder,
+    /// Where `R` sends images to re-check, for the current generation (`None` offline).
+    rechecks: Option<mpsc::UnboundedSender<String>>,
     /// The task of the current generation: connect, load, evaluate, watch.
     work: Option<JoinHandle<()>>,
     generation: u64,
@@ -221,6 +224,18 @@ impl State {
                     });
                 });
             }
+            Effect::RecheckImage(image) => {
+                let sent = self
+                    .rechecks
+                    .as_ref()
+                    .is_some_and(|r| r.send(image).is_ok());
+                if !sent {
+                    let _ = tx.send(Action::Warning {
+                        generation: self.generation,
+                        message: "registry look-ups are off (--offline), or not ready yet".into(),
+                    });
+                }
+            }
             Effect::SaveBaseline { baseline, entry } => {
                 let tx = tx.clone();
                 let recorder = self.recorder.clone();
@@ -309,6 +324,8 @@ impl State {
         let mut inputs = self.config.inputs.clone();
         let baselines = self.config.baselines;
         let registry = self.config.registry.clone();
+        let (recheck_tx, recheck_rx) = mpsc::unbounded_channel();
+        self.rechecks = registry.is_some().then_some(recheck_tx);
         let tx = tx.clone();
         let recorder = self.recorder.clone();
         self.work = Some(tokio::spawn(async move {
@@ -355,12 +372,18 @@ impl State {
             else {
                 return;
             };
+            let mut rechecks = None;
             if let Some(options) = registry {
                 // The views are up; the registry columns and rules follow when the answers do.
-                inputs.registry = check_registries(options, &snapshot, generation, &tx).await;
+                let (facts, client) = check_registries(options, &snapshot, generation, &tx).await;
+                inputs.registry = facts;
                 if !inputs.registry.is_empty() {
                     derive_and_send(snapshot.clone(), &inputs, generation, &tx).await;
                 }
+                rechecks = client.map(|client| super::recheck::Rechecks {
+                    client,
+                    requests: recheck_rx,
+                });
             }
             super::live::run(super::live::Live {
                 connection,
@@ -369,6 +392,7 @@ impl State {
                 generation,
                 inputs,
                 tx,
+                rechecks,
             })
             .await;
         }));
@@ -507,15 +531,18 @@ async fn check_registries(
     snapshot: &Snapshot,
     generation: u64,
     tx: &mpsc::UnboundedSender<Action>,
-) -> crate::rules::images::RegistryFacts {
+) -> (
+    crate::rules::images::RegistryFacts,
+    Option<Arc<crate::registry::RegistryClient>>,
+) {
     let client = match crate::registry::RegistryClient::new(options) {
-        Ok(client) => client,
+        Ok(client) => Arc::new(client),
         Err(e) => {
             let _ = tx.send(Action::Warning {
                 generation,
                 message: format!("registry look-ups are off: {e}"),
             });
-            return Default::default();
+            return (Default::default(), None);
         }
     };
     let tags = crate::registry::tagged_images(snapshot).len();
@@ -535,5 +562,5 @@ async fn check_registries(
         "registries: {} of {tags} tags resolved, {unknown} unknown (Images view)",
         gathered.facts.digests.len()
     )));
-    gathered.facts
+    (gathered.facts, Some(client))
 }

@@ -29,6 +29,11 @@ pub const BINDINGS: &[Binding] = &[
         "images.unpinned",
         "only images without a digest (toggle)",
     ),
+    hint(
+        &["R"],
+        "images.recheck",
+        "re-check (the selected image's tag with its registry, past the cache)",
+    ),
 ];
 
 #[derive(Default)]
@@ -97,6 +102,9 @@ pub fn selected(state: &State) -> Option<&ImageInfo> {
 }
 
 pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
+    if name == "images.recheck" {
+        return Some(recheck_selected(app));
+    }
     let state = &mut app.views.images;
     match name {
         "images.ai" => state.ai_only = !state.ai_only,
@@ -105,6 +113,25 @@ pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
     }
     apply_facets(state);
     Some(Vec::new())
+}
+
+/// `R`: ask the registry about the selected image's tag again.
+fn recheck_selected(app: &mut App) -> Vec<Effect> {
+    let state = &app.views.images;
+    let Some(info) = state
+        .table
+        .selected_row()
+        .and_then(|row| state.images.get(row.source))
+    else {
+        return Vec::new();
+    };
+    if matches!(&info.reference, Ok(p) if p.digest.is_some()) {
+        app.flash("pinned to a digest: there is no tag to re-check");
+        return Vec::new();
+    }
+    let image = info.image.clone();
+    app.flash(format!("re-checking {image} with its registry…"));
+    vec![Effect::RecheckImage(image)]
 }
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {

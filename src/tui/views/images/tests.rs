@@ -339,3 +339,41 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn r_re_checks_the_selected_tag_but_not_a_pinned_reference() {
+    let mut app = app_with(&fixture(), None);
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "openai".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let effects = crate::tui::update::update(
+        &mut app,
+        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('R'),
+            ratatui::crossterm::event::KeyModifiers::SHIFT,
+        )),
+    );
+    assert_eq!(
+        effects,
+        vec![crate::tui::action::Effect::RecheckImage(
+            "vllm/vllm-openai:v0.6.3".into()
+        )]
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    for c in "busybox".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let effects = crate::tui::update::update(
+        &mut app,
+        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('R'),
+            ratatui::crossterm::event::KeyModifiers::SHIFT,
+        )),
+    );
+    assert!(effects.is_empty(), "a pinned reference has no tag");
+}
