@@ -8,8 +8,8 @@
 mod common;
 
 use aigov::cluster::{LoadOptions, load};
-use aigov::registry::{RegistryClient, RegistryOptions, gather};
-use aigov::rules::{Finding, Inputs, evaluate};
+use aigov::registry::{RegistryClient, RegistryOptions, gather, tagged_images};
+use aigov::rules::{Finding, Inputs, RulesConfig, View, evaluate};
 use common::registry::{TestRegistry, registry_available};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
@@ -30,7 +30,9 @@ async fn findings(t: &common::TestSim, host: &str, history: &Path) -> Vec<Findin
         ..Default::default()
     })
     .unwrap();
-    let gathered = gather(&client, &snapshot, Some(history)).await;
+    let settings = RulesConfig::default();
+    let images = tagged_images(&View::new(&snapshot, &settings));
+    let gathered = gather(&client, images, Some(history)).await;
     let inputs = Inputs {
         registry: gathered.facts,
         ..Default::default()

@@ -6,9 +6,10 @@ use super::session::{self, Session};
 use crate::cli::GlobalArgs;
 use crate::cluster::{LoadOptions, Progress, load};
 use crate::model::Snapshot;
-use crate::registry::{Gathered, RegistryClient, RegistryOptions};
+use crate::model::image::ImageRef;
+use crate::registry::{Gathered, RegistryClient, RegistryOptions, tagged_images};
 use crate::rules::images::RegistryFacts;
-use crate::rules::{Evaluation, Inputs, evaluate};
+use crate::rules::{Evaluation, Inputs, View, evaluate_view};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,44 +45,61 @@ pub async fn load_snapshot(global: &GlobalArgs) -> Result<(Session, Snapshot), C
 /// Connect, load and evaluate with the user's settings and the saved baseline.
 pub async fn analyse(global: &GlobalArgs) -> Result<(Session, Snapshot, Evaluation), CommandError> {
     let (session, snapshot) = load_snapshot(global).await?;
-    let evaluation = evaluate_with(&snapshot, RegistryFacts::default())?;
+    let config = user_config();
+    let evaluation = evaluate_in(
+        &View::new(&snapshot, &config.rules),
+        &config,
+        RegistryFacts::default(),
+    )?;
     Ok((session, snapshot, evaluation))
 }
 
 /// [`analyse`], with the image registries asked about every tag the workloads use (unless
-/// `--offline`), so the registry rules can speak.
+/// `--offline`), so the registry rules can speak. One view serves the look-ups and the rules.
 pub async fn analyse_with_registry(
     global: &GlobalArgs,
 ) -> Result<(Session, Snapshot, Evaluation, Option<Gathered>), CommandError> {
     let (session, snapshot) = load_snapshot(global).await?;
-    let gathered = registry_facts(global, &session, &snapshot).await?;
+    let config = user_config();
+    let view = View::new(&snapshot, &config.rules);
+    let gathered = registry_facts(global, &session, tagged_images(&view)).await?;
     let facts = gathered
         .as_ref()
         .map(|g| g.facts.clone())
         .unwrap_or_default();
-    let evaluation = evaluate_with(&snapshot, facts)?;
+    let evaluation = evaluate_in(&view, &config, facts)?;
+    drop(view);
     Ok((session, snapshot, evaluation, gathered))
 }
 
-fn evaluate_with(snapshot: &Snapshot, registry: RegistryFacts) -> Result<Evaluation, CommandError> {
+fn user_config() -> crate::config::Config {
     let config = crate::config::load();
     config.print_warnings();
-    let baseline = crate::baseline::load_for(&snapshot.origin.context).map_err(CommandError::Io)?;
+    config
+}
+
+fn evaluate_in(
+    view: &View<'_>,
+    config: &crate::config::Config,
+    registry: RegistryFacts,
+) -> Result<Evaluation, CommandError> {
+    let context = &view.snapshot.origin.context;
+    let baseline = crate::baseline::load_for(context).map_err(CommandError::Io)?;
     let inputs = Inputs {
         settings: config.rules.clone(),
         baseline: baseline.as_ref(),
         registry,
     };
-    Ok(evaluate(snapshot, &inputs))
+    Ok(evaluate_view(view, &inputs))
 }
 
-/// Ask the registries about the snapshot's tags (the demo's simulator serves the demo's
+/// Ask the registries about `images` (from [`tagged_images`]) (the demo's simulator serves the demo's
 /// images); `None` with `--offline`. Credentials come from the Docker config; credential
 /// helpers are not run (they need the operator's consent, which a headless run cannot give).
 pub async fn registry_facts(
     global: &GlobalArgs,
     session: &Session,
-    snapshot: &Snapshot,
+    images: Vec<ImageRef>,
 ) -> Result<Option<Gathered>, CommandError> {
     if global.offline {
         return Ok(None);
@@ -94,7 +112,7 @@ pub async fn registry_facts(
     };
     let client = RegistryClient::new(options).map_err(|e| CommandError::Io(e.to_string()))?;
     let history = crate::registry::history_dir();
-    let gathered = crate::registry::gather(&client, snapshot, history.as_deref()).await;
+    let gathered = crate::registry::gather(&client, images, history.as_deref()).await;
     if let Some(problem) = &gathered.history_problem {
         eprintln!(
             "aigov: warning: the tag history was not updated: {}",

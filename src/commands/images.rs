@@ -5,9 +5,8 @@
 use super::analysis::{load_snapshot, registry_facts};
 use super::{CommandError, Outcome, print};
 use crate::cli::GlobalArgs;
-use crate::model::Snapshot;
 use crate::model::image::{ImageRef, digest_of_image_id};
-use crate::registry::{Gathered, Lookup};
+use crate::registry::{Gathered, Lookup, tagged_images};
 use crate::report::Format;
 use crate::rules::{RulesConfig, View};
 use crate::sanitize::sanitize;
@@ -37,8 +36,10 @@ pub struct ImageFacts {
 pub async fn run(global: &GlobalArgs, format: Format) -> Result<Outcome, CommandError> {
     let (session, snapshot) = load_snapshot(global).await?;
     super::inventory::refuse_if_nothing_was_read(&snapshot)?;
-    let gathered = registry_facts(global, &session, &snapshot).await?;
-    let rows = facts(&snapshot, gathered.as_ref());
+    let settings = RulesConfig::default();
+    let view = View::new(&snapshot, &settings);
+    let gathered = registry_facts(global, &session, tagged_images(&view)).await?;
+    let rows = facts(&view, gathered.as_ref());
     match format {
         Format::Table => print(&table(&rows)),
         Format::Json => print(
@@ -53,9 +54,7 @@ pub async fn run(global: &GlobalArgs, format: Format) -> Result<Outcome, Command
 }
 
 /// The facts per image by tag, in name order. Pure.
-pub fn facts(snapshot: &Snapshot, gathered: Option<&Gathered>) -> Vec<ImageFacts> {
-    let settings = RulesConfig::default();
-    let view = View::new(snapshot, &settings);
+pub fn facts(view: &View<'_>, gathered: Option<&Gathered>) -> Vec<ImageFacts> {
     let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut running: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for unit in &view.units {

@@ -6,10 +6,9 @@
 use super::client::{RegistryClient, tag_key};
 use super::history::TagHistory;
 use super::outcome::{Lookup, to_facts};
-use crate::model::Snapshot;
 use crate::model::image::ImageRef;
+use crate::rules::View;
 use crate::rules::images::{RegistryFacts, TagMove};
-use crate::rules::{RulesConfig, View};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -25,10 +24,9 @@ pub struct Gathered {
     pub history_problem: Option<String>,
 }
 
-/// The distinct image references by tag (no digest) that the snapshot's workloads use.
-pub fn tagged_images(snapshot: &Snapshot) -> Vec<ImageRef> {
-    let settings = RulesConfig::default();
-    let view = View::new(snapshot, &settings);
+/// The distinct image references by tag (no digest) that the view's workloads use, in name
+/// order. Callers pass the view they evaluate with, so it is built once.
+pub fn tagged_images(view: &View<'_>) -> Vec<ImageRef> {
     let mut seen = BTreeSet::new();
     for unit in &view.units {
         for container in unit.spec.all_containers() {
@@ -44,14 +42,13 @@ pub fn tagged_images(snapshot: &Snapshot) -> Vec<ImageRef> {
         .collect()
 }
 
-/// Look up every tag the snapshot uses and file the answers; `history_dir` keeps the tag
-/// history (`None`: no history, so no moves).
+/// Look up every tag of `images` ([`tagged_images`]) and file the answers; `history_dir`
+/// keeps the tag history (`None`: no history, so no moves).
 pub async fn gather(
     client: &RegistryClient,
-    snapshot: &Snapshot,
+    images: Vec<ImageRef>,
     history_dir: Option<&Path>,
 ) -> Gathered {
-    let images = tagged_images(snapshot);
     let lookups = client.resolve_all(&images).await;
     let mut gathered = Gathered {
         images,

@@ -10,7 +10,7 @@
 //! TagHistory::record(&TagKey, digest, time) -> Option<TagMoved>
 //! compare_running(registry digest, pods' imageIDs) -> Comparison
 //! to_facts(images, lookups, &mut RegistryFacts)                (the rules' seam)
-//! gather(&client, &Snapshot, history dir) -> Gathered          (all of it, for a snapshot)
+//! tagged_images(&View) -> gather(&client, images, history dir) -> Gathered   (for a snapshot)
 //! ```
 
 mod auth;

@@ -375,7 +375,14 @@ impl State {
             let mut rechecks = None;
             if let Some(options) = registry {
                 // The views are up; the registry columns and rules follow when the answers do.
-                let (facts, client) = check_registries(options, &snapshot, generation, &tx).await;
+                let (facts, client) = check_registries(
+                    options,
+                    snapshot.clone(),
+                    inputs.settings.clone(),
+                    generation,
+                    &tx,
+                )
+                .await;
                 inputs.registry = facts;
                 if !inputs.registry.is_empty() {
                     derive_and_send(snapshot.clone(), &inputs, generation, &tx).await;
@@ -528,7 +535,8 @@ async fn derive_and_send(
 /// never "clean".
 async fn check_registries(
     options: crate::registry::RegistryOptions,
-    snapshot: &Snapshot,
+    snapshot: Arc<Snapshot>,
+    settings: crate::rules::RulesConfig,
     generation: u64,
     tx: &mpsc::UnboundedSender<Action>,
 ) -> (
@@ -545,12 +553,18 @@ async fn check_registries(
             return (Default::default(), None);
         }
     };
-    let tags = crate::registry::tagged_images(snapshot).len();
+    // Building a view is heavy at scale: off the runtime's threads.
+    let images = tokio::task::spawn_blocking(move || {
+        crate::registry::tagged_images(&crate::rules::View::new(&snapshot, &settings))
+    })
+    .await
+    .unwrap_or_default();
+    let tags = images.len();
     let _ = tx.send(Action::Notice(format!(
         "checking {tags} image tags with their registries…"
     )));
     let history = crate::registry::history_dir();
-    let gathered = crate::registry::gather(&client, snapshot, history.as_deref()).await;
+    let gathered = crate::registry::gather(&client, images, history.as_deref()).await;
     if let Some(problem) = gathered.history_problem {
         let _ = tx.send(Action::Warning {
             generation,
