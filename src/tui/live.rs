@@ -98,7 +98,7 @@ pub async fn run(live: Live) {
     };
     let mut state = State::new(live.generation, live.inputs, live.tx, live.snapshot);
     let mut rechecks = live.rechecks;
-    let mut checking: Option<BoxFuture<'static, Result<super::recheck::Answer, String>>> = None;
+    let mut checking: Option<super::recheck::Checking> = None;
     let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot));
     if streams.is_empty() {
         return;
@@ -124,10 +124,10 @@ pub async fn run(live: Live) {
                 deriving = None;
                 state.derived(result);
             }
-            Some((client, image)) = next_recheck(&mut rechecks), if checking.is_none() => {
+            Some((client, image)) = super::recheck::next(&mut rechecks), if checking.is_none() => {
                 checking = Some(Box::pin(super::recheck::recheck(client, image)));
             }
-            answer = finish_check(&mut checking), if checking.is_some() => {
+            answer = super::recheck::finish(&mut checking), if checking.is_some() => {
                 checking = None;
                 state.rechecked(answer);
             }
@@ -175,29 +175,6 @@ fn start_watches(
         stoppers.insert(scope, stopper);
     }
     (streams, stoppers)
-}
-
-/// The next image `R` asked about, with the client to ask; never, when look-ups are off.
-async fn next_recheck(
-    rechecks: &mut Option<super::recheck::Rechecks>,
-) -> Option<(Arc<crate::registry::RegistryClient>, String)> {
-    match rechecks {
-        Some(r) => r
-            .requests
-            .recv()
-            .await
-            .map(|image| (r.client.clone(), image)),
-        None => std::future::pending().await,
-    }
-}
-
-async fn finish_check(
-    checking: &mut Option<BoxFuture<'static, Result<super::recheck::Answer, String>>>,
-) -> Result<super::recheck::Answer, String> {
-    match checking {
-        Some(future) => future.await,
-        None => std::future::pending().await,
-    }
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -5,6 +5,7 @@
 use crate::model::image::ImageRef;
 use crate::registry::{Lookup, RegistryClient, TagHistory, tag_key};
 use crate::rules::images::{RegistryFacts, TagMove};
+use futures::future::BoxFuture;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -52,6 +53,29 @@ pub async fn recheck(client: Arc<RegistryClient>, image: String) -> Result<Answe
         lookup,
         moves,
     })
+}
+
+/// A re-check in flight in the live loop.
+pub type Checking = BoxFuture<'static, Result<Answer, String>>;
+
+/// The next image `R` asked about, with the client to ask; never, when look-ups are off.
+pub async fn next(rechecks: &mut Option<Rechecks>) -> Option<(Arc<RegistryClient>, String)> {
+    match rechecks {
+        Some(r) => r
+            .requests
+            .recv()
+            .await
+            .map(|image| (r.client.clone(), image)),
+        None => std::future::pending().await,
+    }
+}
+
+/// The answer of the re-check in flight; never, when there is none.
+pub async fn finish(checking: &mut Option<Checking>) -> Result<Answer, String> {
+    match checking {
+        Some(future) => future.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Replace what `facts` held about the answer's tag.
