@@ -49,6 +49,18 @@ async fn planned(connection: &Connection) -> PlannedChange {
     }
 }
 
+/// The admin connection with a 1 s deadline, for the tests where the server stops answering.
+async fn impatient(t: &common::TestSim) -> Connection {
+    aigov::cluster::connect(&aigov::cluster::ConnectOptions {
+        kubeconfig: Some(t.kubeconfig.clone()),
+        context: Some(ADMIN.into()),
+        timeout: std::time::Duration::from_secs(1),
+        read_only: false,
+    })
+    .await
+    .unwrap()
+}
+
 fn actor() -> Actor {
     Actor {
         session: "test-session".into(),
@@ -232,14 +244,7 @@ async fn a_conflict_between_review_and_apply_writes_nothing() {
 #[tokio::test]
 async fn a_lost_answer_is_resolved_by_reading_the_object_again() {
     let t = common::demo_sim().await;
-    let connection = aigov::cluster::connect(&aigov::cluster::ConnectOptions {
-        kubeconfig: Some(t.kubeconfig.clone()),
-        context: Some(ADMIN.into()),
-        timeout: std::time::Duration::from_secs(1),
-        read_only: false,
-    })
-    .await
-    .unwrap();
+    let connection = impatient(&t).await;
     let writer = Writer::new(&connection).unwrap();
     let reviewed = review(&writer, &planned(&connection).await).await;
     // The server makes the change, and the answer never arrives.
@@ -320,14 +325,7 @@ async fn an_intent_that_cannot_be_recorded_means_no_request() {
 #[tokio::test]
 async fn no_answer_is_recorded_as_an_unknown_outcome() {
     let t = common::demo_sim().await;
-    let connection = aigov::cluster::connect(&aigov::cluster::ConnectOptions {
-        kubeconfig: Some(t.kubeconfig.clone()),
-        context: Some(ADMIN.into()),
-        timeout: std::time::Duration::from_secs(1),
-        read_only: false,
-    })
-    .await
-    .unwrap();
+    let connection = impatient(&t).await;
     let writer = Writer::new(&connection).unwrap();
     let reviewed = review(&writer, &planned(&connection).await).await;
     t.sim.set_faults(FaultSettings {

@@ -6,13 +6,14 @@ use crate::model::{Coverage, Kind, Snapshot, convert};
 pub fn snapshot(yaml: &str) -> Snapshot {
     let mut snapshot = Snapshot::default();
     let documents: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(yaml).expect("fixture YAML parses");
+        serde_saphyr::from_multiple(yaml).expect("fixture YAML parses"); // invariant: fixtures are the tests' own
     for doc in documents.into_iter().filter(|d| !d.is_null()) {
         let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind_name = doc["kind"].as_str().unwrap_or_default().to_string();
         let kind = Kind::from_api(&api_version, &kind_name)
             .unwrap_or_else(|| panic!("unknown kind {kind_name}"));
-        snapshot.insert(convert::from_json(kind, doc).expect("fixture object converts"));
+        let object = convert::from_json(kind, doc).expect("fixture object converts"); // invariant: as above
+        snapshot.insert(object);
     }
     for kind in Kind::ALL {
         snapshot.coverage.insert(kind, Coverage::Complete);

@@ -340,40 +340,35 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
     );
 }
 
+/// Filter the Images view to `text` and press `R`.
+fn recheck_filtered(app: &mut App, text: &str) -> Vec<crate::tui::action::Effect> {
+    press(app, KeyCode::Esc);
+    press(app, KeyCode::Char('/'));
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+    press(app, KeyCode::Enter);
+    crate::tui::update::update(
+        app,
+        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('R'),
+            ratatui::crossterm::event::KeyModifiers::SHIFT,
+        )),
+    )
+}
+
 #[test]
 fn r_re_checks_the_selected_tag_but_not_a_pinned_reference() {
     let mut app = app_with(&fixture(), None);
     press(&mut app, KeyCode::Char('5'));
-    press(&mut app, KeyCode::Char('/'));
-    for c in "openai".chars() {
-        press(&mut app, KeyCode::Char(c));
-    }
-    press(&mut app, KeyCode::Enter);
-    let effects = crate::tui::update::update(
-        &mut app,
-        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
-            KeyCode::Char('R'),
-            ratatui::crossterm::event::KeyModifiers::SHIFT,
-        )),
-    );
     assert_eq!(
-        effects,
+        recheck_filtered(&mut app, "openai"),
         vec![crate::tui::action::Effect::RecheckImage(
             "vllm/vllm-openai:v0.6.3".into()
         )]
     );
-    press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Char('/'));
-    for c in "busybox".chars() {
-        press(&mut app, KeyCode::Char(c));
-    }
-    press(&mut app, KeyCode::Enter);
-    let effects = crate::tui::update::update(
-        &mut app,
-        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
-            KeyCode::Char('R'),
-            ratatui::crossterm::event::KeyModifiers::SHIFT,
-        )),
+    assert!(
+        recheck_filtered(&mut app, "busybox").is_empty(),
+        "a pinned reference has no tag"
     );
-    assert!(effects.is_empty(), "a pinned reference has no tag");
 }
