@@ -48,6 +48,35 @@ pub struct GlobalArgs {
     /// Never ask image registries (tag look-ups are on by default for audit and images)
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Run the kubeconfig's credential plugin (`exec`) without asking, and remember the consent
+    #[arg(long, global = true)]
+    pub allow_exec: bool,
+    /// Send writes to a context that sets insecure-skip-tls-verify (recorded in the audit log)
+    #[arg(long, global = true)]
+    pub allow_insecure_apply: bool,
+}
+
+impl GlobalArgs {
+    /// The connection settings these flags ask for. A credential plugin nobody agreed to yet
+    /// is asked about on a terminal, refused without one, and run with `--allow-exec`.
+    pub fn connect_options(&self) -> crate::cluster::ConnectOptions {
+        use std::io::IsTerminal;
+        let exec = if self.allow_exec {
+            crate::consent::Approval::Allow
+        } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            crate::consent::Approval::Ask
+        } else {
+            crate::consent::Approval::StoredOnly
+        };
+        crate::cluster::ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            timeout: self.timeout,
+            read_only: self.read_only,
+            exec,
+            allow_insecure_apply: self.allow_insecure_apply,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

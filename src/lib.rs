@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod consent;
 pub mod manifest;
 pub mod model;
 pub mod registry;

@@ -116,7 +116,11 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Nothing the command awaited is still running. What may be: a credential plugin that
+    // missed its deadline, on a blocking thread; waiting for it would break the deadline.
+    runtime.shutdown_background();
+    match result {
         Ok(Outcome::Yes) => ExitCode::SUCCESS,
         Ok(Outcome::No) => ExitCode::from(1),
         Err(e) => {

@@ -151,6 +151,7 @@ async fn a_read_only_connection_has_no_writer() {
         context: Some(ADMIN.into()),
         timeout: Duration::from_secs(10),
         read_only: true,
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -166,6 +167,7 @@ async fn no_answer_is_an_unknown_outcome() {
         context: Some(ADMIN.into()),
         timeout: Duration::from_secs(1),
         read_only: false,
+        ..Default::default()
     })
     .await
     .unwrap();

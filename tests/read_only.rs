@@ -19,6 +19,7 @@ fn read_only_options(t: &common::TestSim) -> ConnectOptions {
         context: None,
         timeout: Duration::from_secs(10),
         read_only: true,
+        ..Default::default()
     }
 }
 

@@ -56,6 +56,7 @@ async fn impatient(t: &common::TestSim) -> Connection {
         context: Some(ADMIN.into()),
         timeout: std::time::Duration::from_secs(1),
         read_only: false,
+        ..Default::default()
     })
     .await
     .unwrap()

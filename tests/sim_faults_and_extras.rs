@@ -36,6 +36,7 @@ async fn a_hanging_server_fails_the_connection_within_the_deadline() {
         context: None,
         timeout: Duration::from_secs(1),
         read_only: false,
+        ..Default::default()
     })
     .await
     .unwrap_err();

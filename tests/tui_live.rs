@@ -42,6 +42,7 @@ impl Driver {
                 context: Some(context.to_string()),
                 timeout,
                 read_only: false,
+                ..Default::default()
             },
             inputs: BuildInputs::default(),
             baselines: Baselines::Given,

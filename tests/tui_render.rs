@@ -70,6 +70,7 @@ fn demo_connection() -> ConnectionInfo {
         },
         read_only: false,
         contexts: vec!["aigov-demo-admin".into(), "aigov-demo-readonly".into()],
+        ..Default::default()
     }
 }
 
@@ -168,6 +169,44 @@ fn loading_shows_a_gauge_per_kind_and_the_header_counts() {
     assert!(screen.contains("loading 2/"), "{screen}");
     assert!(screen.contains("Pod 500/2000"), "{screen}");
     insta::assert_snapshot!("loading_160x48", screen);
+}
+
+#[test]
+fn an_unverified_server_keeps_a_warning_in_the_header() {
+    let header = |allow_insecure_apply: bool| {
+        let mut app = App::new(Options::default(), Keymap::default(), Theme::default());
+        update(
+            &mut app,
+            Action::Connected {
+                generation: 0,
+                info: ConnectionInfo {
+                    insecure_skip_tls_verify: true,
+                    allow_insecure_apply,
+                    ..demo_connection()
+                },
+            },
+        );
+        render(&mut app, 160, 48)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        header(false).contains("TLS NOT VERIFIED: writes refused"),
+        "{}",
+        header(false)
+    );
+    assert!(header(true).contains("TLS NOT VERIFIED: writes allowed"));
+    let mut verified = App::new(Options::default(), Keymap::default(), Theme::default());
+    update(
+        &mut verified,
+        Action::Connected {
+            generation: 0,
+            info: demo_connection(),
+        },
+    );
+    assert!(!render(&mut verified, 160, 48).contains("TLS NOT VERIFIED"));
 }
 
 #[tokio::test]

@@ -19,6 +19,10 @@ pub struct SessionInfo {
     pub groups: Vec<String>,
     /// What runs: `console`, `plan apply`, `baseline save`, ...
     pub command: String,
+    /// The context skips TLS verification (`insecure-skip-tls-verify`).
+    pub insecure_skip_tls_verify: bool,
+    /// `--allow-insecure-apply` was given, so writes may go to that unverified server.
+    pub allow_insecure_apply: bool,
 }
 
 /// An audit log used by one session. Dropped without [`Session::finish`] (a command that
@@ -106,9 +110,12 @@ impl<S: AuditSink> Session<S> {
         if self.started {
             return Ok(());
         }
-        let mut start = self
-            .stamped(EntryKind::SessionStart)
-            .details(json!({"command": self.info.command}));
+        let mut details = json!({"command": self.info.command});
+        if self.info.insecure_skip_tls_verify {
+            details["tls"] = json!("not verified: the context sets insecure-skip-tls-verify");
+            details["allow_insecure_apply"] = json!(self.info.allow_insecure_apply);
+        }
+        let mut start = self.stamped(EntryKind::SessionStart).details(details);
         start.server = Some(self.info.server.clone());
         start.ca_fingerprint = self.info.ca_fingerprint.clone();
         start.groups = self.info.groups.clone();
@@ -146,6 +153,8 @@ mod tests {
             user: "alice".into(),
             groups: vec!["ops".into()],
             command: "plan apply".into(),
+            insecure_skip_tls_verify: false,
+            allow_insecure_apply: false,
         }
     }
 

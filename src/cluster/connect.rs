@@ -2,6 +2,7 @@
 //! by asking who we are.
 
 use super::error::{Error, classify};
+use super::exec_plugin;
 use super::kubeconfig;
 use super::read_only::ReadOnlyLayer;
 use crate::model::Identity;
@@ -20,6 +21,10 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     /// Build only a client whose transport refuses writes.
     pub read_only: bool,
+    /// What to do about a credential plugin the operator has not agreed to run yet.
+    pub exec: crate::consent::Approval,
+    /// `--allow-insecure-apply`: let writes go to a context that skips TLS verification.
+    pub allow_insecure_apply: bool,
 }
 
 impl Default for ConnectOptions {
@@ -29,6 +34,8 @@ impl Default for ConnectOptions {
             context: None,
             timeout: DEFAULT_TIMEOUT,
             read_only: false,
+            exec: crate::consent::Approval::default(),
+            allow_insecure_apply: false,
         }
     }
 }
@@ -49,6 +56,11 @@ pub struct Connection {
     pub ca_fingerprint: Option<String>,
     /// The context sets `insecure-skip-tls-verify`: the server's certificate is not checked.
     pub insecure_skip_tls_verify: bool,
+    /// `--allow-insecure-apply` was given: writes may go to that unverified server.
+    pub allow_insecure_apply: bool,
+    /// The consent key of the credential plugin this connection runs, if any, so that a
+    /// second client for the same context (the watches) runs only the same program.
+    pub agreed_plugin: Option<String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -70,6 +82,8 @@ impl Connection {
             context: self.context.clone(),
             server: self.server.clone(),
             ca_fingerprint: self.ca_fingerprint.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            allow_insecure_apply: self.allow_insecure_apply,
             user: self.identity.username.clone(),
             groups: self.identity.groups.clone(),
             command: command.into(),
@@ -116,23 +130,133 @@ fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The client configuration for `context`: the credential plugin, if the context's user has
+/// one, runs only with consent (`agreed` is the key already agreed for this connection) and
+/// with its output captured.
+pub(crate) async fn client_config(
+    loaded: &kubeconfig::LoadedKubeconfig,
+    context: &str,
+    approval: crate::consent::Approval,
+    agreed: Option<&str>,
+) -> Result<(kube::Config, Option<String>), Error> {
+    let mut config = Kubeconfig::clone(&loaded.config);
+    config.current_context = Some(context.to_string());
+    let program = exec_plugin::program_of(&config, context, &loaded.describe());
+    if let Some(program) = &program
+        && agreed != Some(program.key().as_str())
+    {
+        approve(program, context, approval).await?;
+    }
+    exec_plugin::capture_output(&mut config, context);
+    let kube_options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let client_config = kube::Config::from_custom_kubeconfig(config, &kube_options)
+        .await
+        .map_err(|e| Error::BadContext {
+            context: context.to_string(),
+            reason: super::error::error_chain(&e),
+        })?;
+    Ok((client_config, program.map(|p| p.key())))
+}
+
+async fn approve(
+    program: &crate::consent::Program,
+    context: &str,
+    approval: crate::consent::Approval,
+) -> Result<(), Error> {
+    use crate::consent::{ConsentStore, Refusal, ask_on_terminal, decide};
+    let (program, context) = (program.clone(), context.to_string());
+    let decided = tokio::task::spawn_blocking(move || {
+        let store = ConsentStore::default_location();
+        let answer = decide(&store, &program, approval, |p| ask_on_terminal(p, &context));
+        (answer, program, context)
+    })
+    .await;
+    let Ok((answer, program, context)) = decided else {
+        return Err(Error::BadContext {
+            context: String::new(),
+            reason: "the consent prompt failed".into(),
+        });
+    };
+    match answer {
+        Ok(()) => Ok(()),
+        Err(Refusal::NotAgreed) => Err(Error::ExecNotAgreed {
+            context,
+            command: program.display(),
+            source_desc: crate::sanitize::sanitize(&program.source).into_owned(),
+        }),
+        Err(Refusal::Declined) => Err(Error::ExecDeclined {
+            context,
+            command: program.display(),
+        }),
+        Err(Refusal::Store(reason)) => Err(Error::CredentialPlugin { context, reason }),
+    }
+}
+
+/// Build the client. kube runs a credential plugin here, synchronously, so it runs on a
+/// blocking thread under the deadline: a plugin that hangs fails the connection in time.
+pub(crate) async fn build_client(
+    client_config: kube::Config,
+    read_only: bool,
+    context: &str,
+    timeout: Duration,
+) -> Result<kube::Client, Error> {
+    let failed = |e: kube::Error| match exec_plugin::describe_failure(&e) {
+        Some(reason) => Error::CredentialPlugin {
+            context: context.to_string(),
+            reason,
+        },
+        None => Error::BadContext {
+            context: context.to_string(),
+            reason: super::error::error_chain(&e),
+        },
+    };
+    let build = tokio::task::spawn_blocking(move || {
+        ClientBuilder::try_from(client_config).map(|builder| {
+            if read_only {
+                builder.with_layer(&ReadOnlyLayer).build()
+            } else {
+                builder.build()
+            }
+        })
+    });
+    match tokio::time::timeout(timeout, build).await {
+        Ok(Ok(Ok(client))) => Ok(client),
+        Ok(Ok(Err(e))) => Err(failed(e)),
+        Ok(Err(_)) => Err(Error::CredentialPlugin {
+            context: context.to_string(),
+            reason: "building the client failed".into(),
+        }),
+        Err(_) => Err(Error::CredentialPlugin {
+            context: context.to_string(),
+            reason: format!(
+                "the credential plugin gave no answer within {}s",
+                timeout.as_secs_f64()
+            ),
+        }),
+    }
+}
+
+/// Ask about the chosen context's credential plugin now, if it has one nobody agreed to:
+/// for the console, which cannot ask once it has the terminal.
+pub async fn approve_plugin(options: &ConnectOptions) -> Result<(), Error> {
+    let loaded = kubeconfig::load(options.kubeconfig.as_deref())?;
+    let context = loaded.choose_context(options.context.as_deref())?;
+    match exec_plugin::program_of(&loaded.config, &context, &loaded.describe()) {
+        Some(program) => approve(&program, &context, options.exec).await,
+        None => Ok(()),
+    }
+}
+
 pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     install_crypto_provider();
     let loaded = kubeconfig::load(options.kubeconfig.as_deref())?;
     let context = loaded.choose_context(options.context.as_deref())?;
     let server = loaded.server_of(&context).unwrap_or_default();
-    let kube_options = KubeConfigOptions {
-        context: Some(context.clone()),
-        ..Default::default()
-    };
-    let mut config = Kubeconfig::clone(&loaded.config);
-    config.current_context = Some(context.clone());
-    let mut client_config = kube::Config::from_custom_kubeconfig(config, &kube_options)
-        .await
-        .map_err(|e| Error::BadContext {
-            context: context.clone(),
-            reason: super::error::error_chain(&e),
-        })?;
+    let (mut client_config, agreed_plugin) =
+        client_config(&loaded, &context, options.exec, None).await?;
     let ca_fingerprint = ca_fingerprint(client_config.root_cert.as_deref());
     let insecure_skip_tls_verify = client_config.accept_invalid_certs;
     client_config.connect_timeout = Some(options.timeout);
@@ -140,15 +264,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
     client_config.write_timeout = Some(options.timeout);
     // Retries are the loader's, so that they respect deadlines and Retry-After.
     client_config.default_retry = false;
-    let builder = ClientBuilder::try_from(client_config).map_err(|e| Error::BadContext {
-        context: context.clone(),
-        reason: super::error::error_chain(&e),
-    })?;
-    let client = if options.read_only {
-        builder.with_layer(&ReadOnlyLayer).build()
-    } else {
-        builder.build()
-    };
+    let client = build_client(client_config, options.read_only, &context, options.timeout).await?;
     let mut connection = Connection {
         client,
         context: context.clone(),
@@ -159,6 +275,8 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, Error> {
         contexts: loaded.context_names(),
         ca_fingerprint,
         insecure_skip_tls_verify,
+        allow_insecure_apply: options.allow_insecure_apply,
+        agreed_plugin,
     };
     connection.identity =
         super::whoami::who_am_i(&connection, &kubeconfig_user(&loaded.config, &context)).await?;

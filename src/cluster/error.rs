@@ -20,6 +20,18 @@ pub enum Error {
     NoCurrentContext { source_desc: String, known: String },
     #[error("kubeconfig context {context:?} is unusable: {reason}")]
     BadContext { context: String, reason: String },
+    #[error(
+        "context {context:?} authenticates by running `{command}` (named in {source_desc}); aigov runs it only with your consent: run aigov in a terminal and answer yes, or pass --allow-exec"
+    )]
+    ExecNotAgreed {
+        context: String,
+        command: String,
+        source_desc: String,
+    },
+    #[error("context {context:?}: you declined to run `{command}`, so there is no credential")]
+    ExecDeclined { context: String, command: String },
+    #[error("context {context:?}: {reason}")]
+    CredentialPlugin { context: String, reason: String },
     #[error("cannot reach {server} within {}s: {reason} (check the server address and your network, or raise --timeout)", timeout.as_secs_f64())]
     Unreachable {
         server: String,

@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod error;
+pub mod exec_plugin;
 mod fetch;
 pub mod kubeconfig;
 pub mod load;

@@ -9,20 +9,17 @@
 //! is noticed by kube's idle timeout instead (the watch's `timeoutSeconds` plus 5 s).
 
 use super::connect::{ConnectOptions, Connection};
-use super::error::{Error, classify, error_chain};
+use super::error::{Error, classify};
 use super::fetch::{
     KindOp, Typed, custom_object, custom_resource, fetch_page, for_kind, secret_object,
 };
 use super::kubeconfig;
-use super::read_only::ReadOnlyLayer;
 use crate::model::{Kind, Object};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope};
 use kube::api::{Api, DynamicObject, ListParams};
-use kube::client::ClientBuilder;
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::PartialObjectMeta;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Resource};
@@ -84,31 +81,27 @@ pub async fn watch_client(
             ),
         });
     }
-    let mut config = Kubeconfig::clone(&loaded.config);
-    config.current_context = Some(context.clone());
-    let kube_options = KubeConfigOptions {
-        context: Some(context.clone()),
-        ..Default::default()
-    };
-    let bad_context = |reason: String| Error::BadContext {
-        context: context.clone(),
-        reason,
-    };
-    let mut client_config = kube::Config::from_custom_kubeconfig(config, &kube_options)
-        .await
-        .map_err(|e| bad_context(error_chain(&e)))?;
+    // The connection already has the operator's consent for its plugin; a changed one is
+    // only run if the store holds consent for it.
+    let (mut client_config, _) = super::connect::client_config(
+        &loaded,
+        &context,
+        crate::consent::Approval::StoredOnly,
+        connection.agreed_plugin.as_deref(),
+    )
+    .await?;
     client_config.connect_timeout = Some(connection.timeout);
     client_config.write_timeout = Some(connection.timeout);
     // No read timeout: see the module comment.
     client_config.read_timeout = None;
     client_config.default_retry = false;
-    let builder =
-        ClientBuilder::try_from(client_config).map_err(|e| bad_context(error_chain(&e)))?;
-    let client = if connection.read_only {
-        builder.with_layer(&ReadOnlyLayer).build()
-    } else {
-        builder.build()
-    };
+    let client = super::connect::build_client(
+        client_config,
+        connection.read_only,
+        &context,
+        connection.timeout,
+    )
+    .await?;
     Ok(WatchClient {
         client,
         server: connection.server.clone(),

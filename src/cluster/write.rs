@@ -148,6 +148,11 @@ pub enum WriteError {
     /// The connection is read-only: no write can be built.
     #[error("context {context:?} is read-only (--read-only): aigov does not write to it")]
     ReadOnly { context: String },
+    /// The context skips TLS verification and `--allow-insecure-apply` was not given.
+    #[error(
+        "context {context:?} skips TLS verification (insecure-skip-tls-verify), so the server may not be who it claims: aigov does not write to it unless you pass --allow-insecure-apply (recorded in the audit log)"
+    )]
+    InsecureTls { context: String },
     /// The request could not be built (a bug in the caller's target or body).
     #[error("cannot build the request for {target}: {reason}")]
     Invalid { target: String, reason: String },
@@ -195,6 +200,11 @@ impl Writer {
     pub fn new(connection: &Connection) -> Result<Writer, WriteError> {
         if connection.read_only {
             return Err(WriteError::ReadOnly {
+                context: connection.context.clone(),
+            });
+        }
+        if connection.insecure_skip_tls_verify && !connection.allow_insecure_apply {
+            return Err(WriteError::InsecureTls {
                 context: connection.context.clone(),
             });
         }

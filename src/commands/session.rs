@@ -46,6 +46,7 @@ pub async fn demo_baseline(
         context: None,
         timeout,
         read_only: true,
+        ..ConnectOptions::default()
     };
     let connection = connect(&options).await?;
     let snapshot = crate::cluster::load(
@@ -72,12 +73,7 @@ impl Session {
 }
 
 pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, CommandError> {
-    let mut options = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        timeout: global.timeout,
-        read_only: global.read_only,
-    };
+    let mut options = global.connect_options();
     if global.demo || force_demo {
         let (sim, dir, path) = start_demo().await?;
         options.kubeconfig = Some(path);
@@ -88,8 +84,24 @@ pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, Comm
         });
     }
     let connection = connect(&options).await?;
+    if connection.insecure_skip_tls_verify {
+        eprintln!("{}", insecure_tls_warning(&connection));
+    }
     Ok(Session {
         connection,
         _demo: None,
     })
+}
+
+/// The one-line warning a headless command prints for a context that skips TLS verification.
+pub fn insecure_tls_warning(connection: &Connection) -> String {
+    format!(
+        "warning: context {:?} skips TLS verification (insecure-skip-tls-verify): the server's identity is not checked; {}",
+        crate::sanitize::sanitize(&connection.context),
+        if connection.allow_insecure_apply {
+            "writes are allowed by --allow-insecure-apply and recorded"
+        } else {
+            "aigov will not write to it without --allow-insecure-apply"
+        }
+    )
 }

@@ -65,6 +65,10 @@ pub struct ConnectionInfo {
     pub read_only: bool,
     /// Every context of the kubeconfig, for `:ctx`.
     pub contexts: Vec<String>,
+    /// The context skips TLS verification: a warning stays in the header.
+    pub insecure_skip_tls_verify: bool,
+    /// ... and `--allow-insecure-apply` lets writes through anyway.
+    pub allow_insecure_apply: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,11 +48,15 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
     warnings.extend(keymap.warnings.clone());
 
     let mut connect = ConnectOptions {
-        kubeconfig: global.kubeconfig.clone(),
-        context: global.context.clone(),
-        timeout: global.timeout,
         read_only: global.read_only || options.read_only,
+        ..global.connect_options()
     };
+    // A credential plugin is agreed to here, on the plain terminal, before the console takes
+    // it; inside, only stored consent (or --allow-exec) runs one, e.g. on a context switch.
+    if connect.exec == crate::consent::Approval::Ask && !(options.demo || global.demo) {
+        crate::cluster::connect::approve_plugin(&connect).await?;
+        connect.exec = crate::consent::Approval::StoredOnly;
+    }
     let mut guard = terminal::Guard::enter()
         .map_err(|e| CommandError::Io(format!("cannot set up the terminal: {e}")))?;
     let mut app = App::new(

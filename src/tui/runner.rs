@@ -480,6 +480,8 @@ fn info_of(connection: &Connection) -> ConnectionInfo {
         identity: connection.identity.clone(),
         read_only: connection.read_only,
         contexts: connection.contexts.clone(),
+        insecure_skip_tls_verify: connection.insecure_skip_tls_verify,
+        allow_insecure_apply: connection.allow_insecure_apply,
     }
 }
 

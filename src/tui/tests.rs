@@ -58,6 +58,7 @@ pub(crate) fn loaded_app(keymap: Keymap) -> App {
         },
         read_only: false,
         contexts: vec!["fixture".into(), "other".into()],
+        ..Default::default()
     });
     app.now = "12:00:00".into();
     update(

@@ -56,6 +56,16 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
                 format!(" {} ", clean(&c.server)),
                 theme.header,
             ));
+            if c.insecure_skip_tls_verify {
+                first.push(Span::styled(
+                    if c.allow_insecure_apply {
+                        " TLS NOT VERIFIED: writes allowed "
+                    } else {
+                        " TLS NOT VERIFIED: writes refused "
+                    },
+                    theme.stale.add_modifier(Modifier::REVERSED),
+                ));
+            }
             let groups = if c.identity.groups.is_empty() {
                 String::new()
             } else {

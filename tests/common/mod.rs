@@ -5,6 +5,7 @@ pub mod audit;
 pub mod registry;
 pub mod remediate;
 pub mod serve;
+pub mod tmux;
 
 use aigov::cluster::{ConnectOptions, Connection, connect};
 use aigov::sim::{SimHandle, SimOptions, start};
@@ -40,6 +41,7 @@ impl TestSim {
             context: Some(context.to_string()),
             timeout: Duration::from_secs(10),
             read_only: false,
+            ..Default::default()
         })
         .await
         .expect("connects to the simulator")

@@ -364,6 +364,7 @@ pub(crate) async fn demo_snapshot() -> Snapshot {
         context: None,
         timeout: std::time::Duration::from_secs(10),
         read_only: true,
+        ..Default::default()
     })
     .await
     .unwrap();

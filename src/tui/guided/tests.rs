@@ -59,6 +59,7 @@ fn app_without_data() -> App {
         },
         read_only: true,
         contexts: vec!["prod/eu".into()],
+        ..Default::default()
     });
     app.now = "12:00:00".into();
     app.size = (160, 48);
