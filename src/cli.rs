@@ -51,23 +51,33 @@ pub struct GlobalArgs {
     /// Run the kubeconfig's credential plugin (`exec`) without asking, and remember the consent
     #[arg(long, global = true)]
     pub allow_exec: bool,
+    /// Read the workloads' image pull secrets to sign in to their registries (recorded in the
+    /// audit log first; without it, Secret values are never read)
+    #[arg(long, global = true)]
+    pub read_pull_secrets: bool,
     /// Send writes to a context that sets insecure-skip-tls-verify (recorded in the audit log)
     #[arg(long, global = true)]
     pub allow_insecure_apply: bool,
 }
 
 impl GlobalArgs {
-    /// The connection settings these flags ask for. A credential plugin nobody agreed to yet
-    /// is asked about on a terminal, refused without one, and run with `--allow-exec`.
-    pub fn connect_options(&self) -> crate::cluster::ConnectOptions {
+    /// What to do about a local program (credential plugin or helper) nobody agreed to run:
+    /// run it with `--allow-exec`, ask on a terminal, refuse without one.
+    pub fn exec_approval(&self) -> crate::consent::Approval {
         use std::io::IsTerminal;
-        let exec = if self.allow_exec {
+        if self.allow_exec {
             crate::consent::Approval::Allow
         } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
             crate::consent::Approval::Ask
         } else {
             crate::consent::Approval::StoredOnly
-        };
+        }
+    }
+
+    /// The connection settings these flags ask for. A credential plugin nobody agreed to yet
+    /// is asked about on a terminal, refused without one, and run with `--allow-exec`.
+    pub fn connect_options(&self) -> crate::cluster::ConnectOptions {
+        let exec = self.exec_approval();
         crate::cluster::ConnectOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),

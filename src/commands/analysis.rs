@@ -62,7 +62,7 @@ pub async fn analyse_with_registry(
     let (session, snapshot) = load_snapshot(global).await?;
     let config = user_config();
     let view = View::new(&snapshot, &config.rules);
-    let gathered = registry_facts(global, &session, tagged_images(&view)).await?;
+    let gathered = registry_facts(global, &session, &view).await?;
     let facts = gathered
         .as_ref()
         .map(|g| g.facts.clone())
@@ -94,18 +94,35 @@ fn evaluate_in(
 }
 
 /// Ask the registries about `images` (from [`tagged_images`]) (the demo's simulator serves the demo's
-/// images); `None` with `--offline`. Credentials come from the Docker config; credential
-/// helpers are not run (they need the operator's consent, which a headless run cannot give).
+/// images); `None` with `--offline`. Credentials come from the Docker config; a credential
+/// helper it names runs only with consent, as kubeconfig exec plugins do.
 pub async fn registry_facts(
     global: &GlobalArgs,
     session: &Session,
-    images: Vec<ImageRef>,
+    view: &View<'_>,
 ) -> Result<Option<Gathered>, CommandError> {
     if global.offline {
         return Ok(None);
     }
+    let images = tagged_images(view);
+    let pulled_with = if global.read_pull_secrets {
+        read_pull_secrets(session, view, &images).await?
+    } else {
+        Default::default()
+    };
+    let docker_config = crate::registry::default_docker_config_path().filter(|p| p.exists());
     let options = RegistryOptions {
-        docker_config: crate::registry::default_docker_config_path().filter(|p| p.exists()),
+        helper_consent: docker_config
+            .as_deref()
+            .map_or_else(Default::default, |path| {
+                crate::registry::helper_consent(
+                    crate::consent::ConsentStore::default_location(),
+                    global.exec_approval(),
+                    path,
+                )
+            }),
+        docker_config,
+        credentials: pulled_with,
         mirror: session.demo_registry(),
         request_timeout: global.timeout,
         ..RegistryOptions::default()
@@ -120,4 +137,43 @@ pub async fn registry_facts(
         );
     }
     Ok(Some(gathered))
+}
+
+/// `--read-pull-secrets`: the pull secrets the workloads use for `images`, read only after the
+/// audit log has recorded which ones and why; if it cannot record that, nothing is read.
+async fn read_pull_secrets(
+    session: &Session,
+    view: &View<'_>,
+    images: &[ImageRef],
+) -> Result<std::collections::BTreeMap<String, crate::registry::Credentials>, CommandError> {
+    use crate::registry::pull_secrets;
+    let refs = pull_secrets::referenced(view, images);
+    if refs.is_empty() {
+        return Ok(Default::default());
+    }
+    let named: Vec<String> = refs.keys().map(ToString::to_string).collect();
+    let entry =
+        crate::audit::Entry::new(crate::audit::EntryKind::Note).details(serde_json::json!({
+            "event": "pull_secrets_read",
+            "flag": "--read-pull-secrets",
+            "secrets": named,
+            "registries": refs.values().flatten().collect::<std::collections::BTreeSet<_>>(),
+        }));
+    let info = session.connection.audit_session("read pull secrets");
+    crate::audit::AuditLog::open_default()
+        .map(|log| crate::audit::Session::new(log, info))
+        .and_then(|mut audit| {
+            audit.append(entry)?;
+            audit.finish()
+        })
+        .map_err(|e| {
+            CommandError::Usage(format!(
+                "no pull secret was read: the audit log refused the record of it ({e})"
+            ))
+        })?;
+    let (credentials, problems) = pull_secrets::read(&session.connection, &refs).await;
+    for problem in problems {
+        eprintln!("aigov: warning: {}", crate::sanitize::sanitize(&problem));
+    }
+    Ok(credentials)
 }

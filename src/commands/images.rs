@@ -6,7 +6,7 @@ use super::analysis::{load_snapshot, registry_facts};
 use super::{CommandError, Outcome, print};
 use crate::cli::GlobalArgs;
 use crate::model::image::{ImageRef, digest_of_image_id};
-use crate::registry::{Gathered, Lookup, tagged_images};
+use crate::registry::{Gathered, Lookup};
 use crate::report::Format;
 use crate::rules::{RulesConfig, View};
 use crate::sanitize::sanitize;
@@ -38,7 +38,7 @@ pub async fn run(global: &GlobalArgs, format: Format) -> Result<Outcome, Command
     super::inventory::refuse_if_nothing_was_read(&snapshot)?;
     let settings = RulesConfig::default();
     let view = View::new(&snapshot, &settings);
-    let gathered = registry_facts(global, &session, tagged_images(&view)).await?;
+    let gathered = registry_facts(global, &session, &view).await?;
     let rows = facts(&view, gathered.as_ref());
     match format {
         Format::Table => print(&table(&rows)),

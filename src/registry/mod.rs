@@ -20,10 +20,12 @@ mod compare;
 mod credentials;
 mod gather;
 mod helper;
+mod helper_consent;
 mod history;
 mod manifest;
 mod options;
 mod outcome;
+pub mod pull_secrets;
 mod secret;
 
 pub use cache::TagKey;
@@ -34,6 +36,7 @@ pub use credentials::{
     default_docker_config_path,
 };
 pub use gather::{Gathered, gather, tagged_images};
+pub use helper_consent::{helper_consent, helper_program};
 pub use history::{HistoryError, Sighting, TagHistory, TagMoved, default_dir as history_dir};
 pub use manifest::{
     ACCEPTED, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, sha256_digest,
