@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod audit;
+pub mod canary;
 pub mod console;
 pub mod hostile;
 pub mod registry;
