@@ -452,6 +452,53 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
     );
 }
 
+/// Names, namespaces, service accounts and images made of escape sequences cannot come from
+/// an API server (it refuses them) but can from manifests: the console draws a snapshot read
+/// by `check -f`'s loader too.
+#[test]
+fn the_console_draws_hostile_names_read_from_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "hostile-names.json", &hostile::hostile_names());
+    std::fs::copy(hostile::escapes_fixture(), dir.path().join("escapes.yaml")).unwrap();
+    let loaded = aigov::manifest::load(&[dir.path().to_path_buf()]).unwrap();
+    assert!(
+        loaded.problems.is_empty(),
+        "{:?} in {}",
+        loaded.problems,
+        path.display()
+    );
+    let mut app = console::app_on(loaded.snapshot, None, None);
+    let mut shown = false;
+    let started = Instant::now();
+    let covered = console::every_screen(&mut app, &["get secrets -A"], |label, text| {
+        if let Some(bad) = first_raw_control(text) {
+            panic!("{label}: raw control drawn: {bad}");
+        }
+        shown |= text.contains("evil^[[2J^[]52;c;");
+    });
+    assert!(shown, "no screen shows the hostile names");
+    println!(
+        "console on hostile manifests: {} frames, {} detail panes in {:?}",
+        covered.frames,
+        covered.details,
+        started.elapsed()
+    );
+}
+
+#[test]
+fn log_show_of_a_hostile_audit_log_is_terminal_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = hostile_audit_log(dir.path());
+    let path = log.to_str().unwrap();
+    let verified = aigov(&["log", "verify", path]);
+    assert_terminal_safe("log verify", &verified, &[0]);
+    for format in ["table", "json"] {
+        let run = aigov(&["log", "show", "--format", format, path]);
+        assert_terminal_safe(&format!("log show --format {format}"), &run, &[0]);
+        assert!(run.stdout.contains("mallory^[[2J"), "{}", run.stdout);
+    }
+}
+
 /// An audit log whose entries carry hostile text, for the audit log view.
 fn hostile_audit_log(dir: &Path) -> std::path::PathBuf {
     use aigov::audit::{AuditLog, Entry, EntryKind};
