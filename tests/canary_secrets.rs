@@ -369,7 +369,11 @@ fn headless_commands(env: &Env, channels: &mut Channels) {
         channels.run(env, &[], args, &[0, 1]);
     }
     let refused = channels.run(env, &[], &["--context", "canary-key", "inventory"], &[2]);
-    assert!(refused.is_empty());
+    let refusal = String::from_utf8_lossy(&channels.seen.last().unwrap().1).into_owned();
+    assert!(
+        refused.is_empty() && refusal.lines().count() == 1 && refusal.starts_with("aigov: "),
+        "one error line: {refusal}"
+    );
     channels.run(
         env,
         &[],

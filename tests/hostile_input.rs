@@ -111,6 +111,11 @@ fn the_committed_fixture_really_carries_every_escape_family() {
         ("zero width", "\u{200b}\u{200c}\u{200d}\u{2060}\u{feff}"),
     ] {
         assert!(strings.contains(piece), "the fixture has no {family}");
+        // And the check every output goes through would catch it raw.
+        assert!(
+            first_raw_control(piece).is_some(),
+            "{family} is not detected"
+        );
     }
     assert!(hostile::PAYLOAD.contains("\x1b]8;;") && hostile::PAYLOAD.contains('\u{9d}'));
 }
