@@ -55,6 +55,26 @@ fn yaml_error(error: &serde_saphyr::Error) -> (Option<usize>, String) {
     (line, message)
 }
 
+/// How deep serde-saphyr's default budget lets YAML nest, and serde_json's recursion limit.
+const YAML_MAX_DEPTH: usize = 64;
+const JSON_MAX_DEPTH: usize = 128;
+
+/// A parser's message for nesting past its limit says so in words (serde-saphyr's is the
+/// Debug form of its budget, `budget breached: Depth { depth: 65 }`); other messages pass.
+fn plain_message(message: String) -> String {
+    if message.starts_with("budget breached: Depth") {
+        format!(
+            "the document is nested more than {YAML_MAX_DEPTH} levels deep, which aigov does not read"
+        )
+    } else if message.starts_with("recursion limit exceeded") {
+        format!(
+            "the document is nested more than {JSON_MAX_DEPTH} levels deep, which aigov does not read"
+        )
+    } else {
+        message
+    }
+}
+
 /// Split YAML text into documents at `---` lines, keeping each one's first line number.
 fn split_yaml(text: &str) -> Vec<(usize, String)> {
     let mut documents = Vec::new();
@@ -118,7 +138,7 @@ pub fn read_text(
             Err(e) => problems.push(Problem {
                 file: file.to_path_buf(),
                 line: e.line().max(1),
-                message: e.to_string(),
+                message: plain_message(e.to_string()),
             }),
         }
         return;
@@ -146,7 +166,7 @@ pub fn read_text(
                 problems.push(Problem {
                     file: file.to_path_buf(),
                     line: start + line.unwrap_or(1) - 1,
-                    message,
+                    message: plain_message(message),
                 });
             }
         }
@@ -229,6 +249,35 @@ mod tests {
             "{}",
             problems[0]
         );
+    }
+
+    #[test]
+    fn nesting_past_the_parsers_limits_is_one_plain_line() {
+        let depth = 10_000;
+        let yaml = format!(
+            "kind: A\nx: {}1{}\n",
+            "{a: ".repeat(depth),
+            "}".repeat(depth)
+        );
+        let json = format!(
+            "{{\"kind\": \"A\", \"x\": {}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        for (name, text, limit) in [("deep.yaml", yaml, "64"), ("deep.json", json, "128")] {
+            let (docs, problems) = read(name, &text);
+            assert!(docs.is_empty(), "{name}");
+            assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+            let shown = problems[0].to_string();
+            assert!(
+                shown.contains(&format!("nested more than {limit} levels deep")),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains('\n') && !shown.contains("Depth {"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod audit;
+pub mod canary;
+pub mod console;
+pub mod hostile;
 pub mod registry;
 pub mod remediate;
 pub mod serve;
