@@ -54,6 +54,7 @@ pub fn app_on(snapshot: Snapshot, baseline: Option<Baseline>, audit_log: Option<
         },
         read_only: false,
         contexts: vec!["aigov-demo-admin".into()],
+        ..Default::default()
     });
     app.now = "12:00:00".into();
     update(
