@@ -26,6 +26,21 @@ pub struct FaultSettings {
     pub lose_write_answers: bool,
     /// Answer every request that carries a `continue` token with 410 Gone.
     pub expire_continue: bool,
+    /// Close the connection of every real write without an answer, before or after the
+    /// server acted on it.
+    pub drop_write_connections: Option<DropPoint>,
+    /// Commit every real write, then answer it 504 Gateway Timeout, as a proxy in front of the
+    /// API server that gave up waiting for it would.
+    pub gateway_timeout_after_commit: bool,
+}
+
+/// When a dropped write connection is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropPoint {
+    /// The write was received and not acted on: nothing changed.
+    BeforeCommit,
+    /// The write was committed: the change is made, the client never hears of it.
+    AfterCommit,
 }
 
 /// What the fault layer decided for one request.

@@ -27,7 +27,7 @@ mod store;
 mod tls;
 mod write;
 
-pub use faults::FaultSettings;
+pub use faults::{DropPoint, FaultSettings};
 pub use load::{Dataset, LoadError};
 pub use server::LoggedRequest;
 

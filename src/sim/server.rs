@@ -3,7 +3,7 @@
 
 use super::auth::{self, Authorizer, Tokens};
 use super::discovery;
-use super::faults::{Faults, Injected};
+use super::faults::{DropPoint, Faults, Injected};
 use super::patch::PatchType;
 use super::render::{Shape, shape_from_accept};
 use super::resources::{PathError, ResourcePath, ResourceType, Resources, parse_path};
@@ -249,6 +249,20 @@ pub async fn handle(
             String::new(),
             ApiError::too_many_requests(secs).into_response(),
         ),
+        Injected::None
+            if state.faults.settings().drop_write_connections == Some(DropPoint::BeforeCommit)
+                && is_real_write(&method, &uri) =>
+        {
+            // Received, not acted on, never answered: logged with status 0.
+            state.record(LoggedRequest {
+                method: method.to_string(),
+                path: uri.path().to_string(),
+                query: uri.query().unwrap_or_default().to_string(),
+                user: String::new(),
+                status: 0,
+            });
+            return dropped_connection();
+        }
         Injected::None => match respond(&state, &method, &uri, &headers, &body) {
             Ok((user, r)) => (user, r),
             Err((user, e)) => (user, e.into_response()),
@@ -268,13 +282,35 @@ pub async fn handle(
         user,
         status: response.status().as_u16(),
     });
-    if state.faults.settings().lose_write_answers
-        && is_real_write(&method, &uri)
-        && response.status().is_success()
-    {
+    let committed = is_real_write(&method, &uri) && response.status().is_success();
+    let faults = state.faults.settings();
+    if faults.lose_write_answers && committed {
         return std::future::pending::<Response>().await;
     }
+    if faults.drop_write_connections == Some(DropPoint::AfterCommit) && committed {
+        return dropped_connection();
+    }
+    if faults.gateway_timeout_after_commit && committed {
+        return ApiError::new(
+            504,
+            "Timeout",
+            "injected fault: the gateway gave up waiting for the API server",
+        )
+        .into_response();
+    }
     response
+}
+
+/// A response whose body fails at once: the server closes the connection and the client
+/// gets no usable answer, as when a connection drops mid-request.
+fn dropped_connection() -> Response {
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected fault: connection dropped",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
 }
 
 /// A mutating request that is not a dry run.
