@@ -82,8 +82,7 @@ fn writes_to(sim: &SimHandle, path: &str) -> (usize, usize) {
     let real: Vec<_> = sim
         .requests()
         .into_iter()
-        .filter(|r| matches!(r.method.as_str(), "PATCH" | "PUT" | "POST" | "DELETE"))
-        .filter(|r| r.path == path && !r.query.contains("dryRun"))
+        .filter(|r| r.real_write && r.path == path)
         .collect();
     let committed = real
         .iter()
