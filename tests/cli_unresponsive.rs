@@ -2,7 +2,8 @@
 //! connections and never sends a byte: with `--timeout 2s` each must end within the timeout
 //! plus one second, with exit code 2 and one clear line on stderr (no panic, no backtrace).
 //! The console (`aigov` with no subcommand) is checked too: off a terminal it refuses before
-//! connecting.
+//! connecting; in a terminal (tmux, skipped when missing) it draws `connecting…` at once,
+//! connects in the background and leaves within the same bound with the same one line.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -174,4 +175,88 @@ fn the_console_off_a_terminal_refuses_before_connecting() {
         assert!(stderr.contains("needs a terminal"), "{stderr}");
         assert!(elapsed < GRACE, "refused at once, took {elapsed:?}");
     }
+}
+
+/// tmux on its own socket, so the test neither sees nor disturbs other sessions.
+fn tmux(args: &[&str]) -> Option<String> {
+    let out = Command::new("tmux")
+        .args(["-L", "aigov-unresponsive"])
+        .args(args)
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn the_console_in_a_terminal_draws_first_then_leaves_within_the_timeout_with_one_line() {
+    if tmux(&["-V"]).is_none_or(|v| v.is_empty()) {
+        eprintln!("SKIPPED the console in a terminal: tmux is not on PATH");
+        return;
+    }
+    let port = silent_server();
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path(), port);
+    let status = dir.path().join("status");
+    let session = format!("unresponsive-{}", std::process::id());
+    // The shell records when aigov starts and ends (ms since the epoch) and its exit code.
+    let script = format!(
+        "s=$(date +%s%3N); AIGOV_CONFIG_DIR={d} AIGOV_DATA_DIR={d} {bin} --kubeconfig {kc} --timeout 2s; c=$?; e=$(date +%s%3N); echo \"$c $((e - s))\" > {status}; sleep 30",
+        d = dir.path().display(),
+        bin = aigov_binary().display(),
+        kc = config.display(),
+        status = status.display(),
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "40",
+        &script,
+    ]);
+    let started = Instant::now();
+    let mut drew_at = None;
+    let result = loop {
+        let screen = tmux(&["capture-pane", "-p", "-t", &session]).unwrap_or_default();
+        if drew_at.is_none() && screen.contains("connecting") {
+            drew_at = Some(started.elapsed());
+        }
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Some((code, ms)) = text.trim().split_once(' ')
+        {
+            break (
+                code.parse::<i32>().unwrap(),
+                ms.parse::<u64>().unwrap(),
+                screen,
+            );
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            tmux(&["kill-session", "-t", &session]);
+            panic!("the console did not leave within 20 s:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    tmux(&["kill-session", "-t", &session]);
+    let (code, ms, screen) = result;
+    let errors: Vec<&str> = screen.lines().filter(|l| l.starts_with("aigov:")).collect();
+    eprintln!(
+        "unresponsive server: aigov --timeout 2s (console in tmux) drew `connecting…` after {} ms, exit {code} after {ms} ms: {}",
+        drew_at.map_or(-1, |d| d.as_millis() as i64),
+        errors.join(" ")
+    );
+    assert!(
+        drew_at.is_some(),
+        "the console drew before connecting:\n{screen}"
+    );
+    assert_eq!(code, 2, "{screen}");
+    assert!(
+        Duration::from_millis(ms) < TIMEOUT + GRACE,
+        "the console took {ms} ms"
+    );
+    assert_eq!(errors.len(), 1, "one error line:\n{screen}");
+    assert!(errors[0].contains("cannot reach"), "{screen}");
+    assert!(!screen.contains("panicked"), "{screen}");
 }
