@@ -32,6 +32,19 @@ const DEFAULT_SEED: u64 = 20_261_127;
 /// Added to every simulator request: enough to spread an apply over a few hundred ms.
 const LATENCY: Duration = Duration::from_millis(15);
 
+/// A fresh demo simulator with `LATENCY` on every request.
+async fn slow_sim(seed: u64) -> common::TestSim {
+    common::sim_with(aigov::sim::SimOptions {
+        faults: FaultSettings {
+            latency: LATENCY,
+            ..Default::default()
+        },
+        seed,
+        ..Default::default()
+    })
+    .await
+}
+
 /// The first `CHANGES` remediations the demo proposes, as `aigov plan stage` would stage them.
 async fn changes(t: &common::TestSim) -> Vec<PlannedChange> {
     let connection = t.connect_as(CONTEXT).await;
@@ -224,14 +237,7 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
     let started = Instant::now();
 
     // Calibrate: one apply left to finish, to know how long a whole one takes.
-    let t = common::sim_with(aigov::sim::SimOptions {
-        faults: FaultSettings {
-            latency: LATENCY,
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-    .await;
+    let t = slow_sim(0).await;
     let planned = changes(&t).await;
     let data = data_dir_with_plan(&t, &planned);
     let clock = Instant::now();
@@ -277,16 +283,11 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
     drop(t);
 
     let mut summary = Summary::default();
+    // Each run gets a fresh simulator; the next one starts while the current run goes on.
+    let mut next = tokio::spawn(slow_sim(0));
     for run in 0..RUNS {
-        let t = common::sim_with(aigov::sim::SimOptions {
-            faults: FaultSettings {
-                latency: LATENCY,
-                ..Default::default()
-            },
-            seed: run as u64,
-            ..Default::default()
-        })
-        .await;
+        let t = next.await.unwrap();
+        next = tokio::spawn(slow_sim(run as u64 + 1));
         let data = data_dir_with_plan(&t, &planned);
         let delay = Duration::from_millis(rng.random_range(0..=window.as_millis() as u64));
         let mut child = aigov(&t, data.path())
