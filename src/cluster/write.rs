@@ -6,7 +6,8 @@
 //! a server dry run (`dryRun=All`), and comes back with what the caller must record: the HTTP
 //! status, the object the server stored (or would store), its admission `Warning`s and its
 //! `Audit-Id`. A failure says whether the server answered (`Answered`: nothing was changed) or
-//! the outcome is unknown (the request may have been applied: re-read before anything else).
+//! the outcome is unknown (no answer, or a 5xx to a real write: the request may have been
+//! applied, re-read before anything else).
 
 use super::connect::Connection;
 use super::error::error_chain;
@@ -181,6 +182,28 @@ impl WriteError {
     }
 }
 
+/// A real write answered with a 5xx may still have been made: an etcd timeout after the
+/// proposal, or a proxy in front of the API server that gave up waiting (502, 504). Its outcome
+/// is unknown, so the caller re-reads the object instead of recording "nothing was written".
+/// A dry run changes nothing, so its 5xx stays an answer.
+fn in_doubt_after_5xx(error: WriteError, dry_run: bool) -> WriteError {
+    match error {
+        WriteError::Answered {
+            target,
+            status,
+            reason,
+            message,
+            ..
+        } if status >= 500 && !dry_run => WriteError::Unknown {
+            target,
+            reason: format!(
+                "the server answered {status} {reason}: {message}; after a 5xx the write may still have been made"
+            ),
+        },
+        other => other,
+    }
+}
+
 /// The write path of one connection.
 #[derive(Clone)]
 pub struct Writer {
@@ -269,7 +292,9 @@ impl Writer {
             }
         }
         .map_err(|e| invalid(target, &e))?;
-        self.send_raw(target, http).await
+        self.send_raw(target, http)
+            .await
+            .map_err(|e| in_doubt_after_5xx(e, request.dry_run))
     }
 
     async fn send_raw(
@@ -394,6 +419,40 @@ fn warning_text(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answered(status: u16) -> WriteError {
+        WriteError::Answered {
+            target: "Namespace ml".into(),
+            status,
+            reason: "Timeout".into(),
+            message: "gave up".into(),
+            warnings: Vec::new(),
+            audit_id: None,
+        }
+    }
+
+    #[test]
+    fn a_5xx_to_a_real_write_is_an_unknown_outcome_and_other_answers_stay_answers() {
+        for status in [500, 502, 503, 504] {
+            match in_doubt_after_5xx(answered(status), false) {
+                WriteError::Unknown { reason, .. } => {
+                    assert!(reason.contains(&status.to_string()), "{reason}")
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert_eq!(
+                in_doubt_after_5xx(answered(status), true).status(),
+                Some(status),
+                "a dry run changes nothing"
+            );
+        }
+        for status in [403, 409, 422, 429] {
+            assert_eq!(
+                in_doubt_after_5xx(answered(status), false).status(),
+                Some(status)
+            );
+        }
+    }
 
     #[test]
     fn preconditions_go_where_each_patch_type_needs_them() {

@@ -28,6 +28,8 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandE
         watch_drop_after: args.watch_drop_after,
         expire_continue: args.expire_continue,
         lose_write_answers: args.lose_write_answers,
+        drop_write_connections: None,
+        gateway_timeout_after_commit: false,
     };
     let options = SimOptions {
         datasets,

@@ -3,6 +3,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
@@ -25,6 +26,21 @@ pub struct FaultSettings {
     pub lose_write_answers: bool,
     /// Answer every request that carries a `continue` token with 410 Gone.
     pub expire_continue: bool,
+    /// Close the connection of every real write without an answer, before or after the
+    /// server acted on it.
+    pub drop_write_connections: Option<DropPoint>,
+    /// Commit every real write, then answer it 504 Gateway Timeout, as a proxy in front of the
+    /// API server that gave up waiting for it would.
+    pub gateway_timeout_after_commit: bool,
+}
+
+/// When a dropped write connection is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropPoint {
+    /// The write was received and not acted on: nothing changed.
+    BeforeCommit,
+    /// The write was committed: the change is made, the client never hears of it.
+    AfterCommit,
 }
 
 /// What the fault layer decided for one request.
@@ -39,6 +55,8 @@ pub enum Injected {
 pub struct Faults {
     settings: RwLock<FaultSettings>,
     rng: Mutex<StdRng>,
+    /// How many requests were left hanging: they never reach the request log.
+    hung: AtomicU64,
 }
 
 impl Faults {
@@ -46,6 +64,7 @@ impl Faults {
         Self {
             settings: RwLock::new(settings),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            hung: AtomicU64::new(0),
         }
     }
 
@@ -58,6 +77,11 @@ impl Faults {
 
     pub fn set(&self, settings: FaultSettings) {
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    /// Requests the fault layer has left hanging so far.
+    pub fn hung(&self) -> u64 {
+        self.hung.load(Ordering::Relaxed)
     }
 
     /// Roll the dice for one request.
@@ -76,6 +100,9 @@ impl Faults {
         } else {
             Injected::None
         };
+        if injected == Injected::Hang {
+            self.hung.fetch_add(1, Ordering::Relaxed);
+        }
         (s.latency, injected)
     }
 }
@@ -105,5 +132,12 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(faults.decide().1, Injected::Throttle(2));
+        assert_eq!(faults.hung(), 0);
+        faults.set(FaultSettings {
+            hang_rate: 1.0,
+            ..Default::default()
+        });
+        assert_eq!(faults.decide().1, Injected::Hang);
+        assert_eq!(faults.hung(), 1, "hung requests are counted");
     }
 }

@@ -27,7 +27,7 @@ mod store;
 mod tls;
 mod write;
 
-pub use faults::FaultSettings;
+pub use faults::{DropPoint, FaultSettings};
 pub use load::{Dataset, LoadError};
 pub use server::LoggedRequest;
 
@@ -192,6 +192,11 @@ impl SimHandle {
         self.state.faults.set(settings);
     }
 
+    /// How many requests the fault layer left hanging (they are not in [`Self::requests`]).
+    pub fn hung_requests(&self) -> u64 {
+        self.state.faults.hung()
+    }
+
     /// Every request the server answered, oldest first.
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state
@@ -224,6 +229,23 @@ impl SimHandle {
             .store
             .get(id, namespace, name)
             .map(|v| (*v).clone())
+    }
+
+    /// Every stored object of a kind, as JSON, for tests that compare what a client read with
+    /// what the server holds, object for object.
+    pub fn objects(&self, api_version: &str, kind: &str) -> Vec<serde_json::Value> {
+        self.state
+            .resources
+            .by_kind(api_version, kind)
+            .map(|id| {
+                self.state
+                    .store
+                    .objects_of(id)
+                    .iter()
+                    .map(|v| (**v).clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Number of stored objects of a kind.

@@ -3,7 +3,7 @@
 
 use super::auth::{self, Authorizer, Tokens};
 use super::discovery;
-use super::faults::{Faults, Injected};
+use super::faults::{DropPoint, Faults, Injected};
 use super::patch::PatchType;
 use super::render::{Shape, shape_from_accept};
 use super::resources::{PathError, ResourcePath, ResourceType, Resources, parse_path};
@@ -27,6 +27,9 @@ pub struct LoggedRequest {
     pub query: String,
     pub user: String,
     pub status: u16,
+    /// A mutating request that is not a dry run (`dryRun=All` in the query, or in a DELETE's
+    /// body): a write that changes the store when it succeeds.
+    pub real_write: bool,
 }
 
 pub struct SimState {
@@ -249,6 +252,21 @@ pub async fn handle(
             String::new(),
             ApiError::too_many_requests(secs).into_response(),
         ),
+        Injected::None
+            if state.faults.settings().drop_write_connections == Some(DropPoint::BeforeCommit)
+                && is_real_write(&method, &uri, &body) =>
+        {
+            // Received, not acted on, never answered: logged with status 0.
+            state.record(LoggedRequest {
+                method: method.to_string(),
+                path: uri.path().to_string(),
+                query: uri.query().unwrap_or_default().to_string(),
+                user: String::new(),
+                status: 0,
+                real_write: true,
+            });
+            return dropped_connection();
+        }
         Injected::None => match respond(&state, &method, &uri, &headers, &body) {
             Ok((user, r)) => (user, r),
             Err((user, e)) => (user, e.into_response()),
@@ -267,21 +285,53 @@ pub async fn handle(
         query: uri.query().unwrap_or_default().to_string(),
         user,
         status: response.status().as_u16(),
+        real_write: is_real_write(&method, &uri, &body),
     });
-    if state.faults.settings().lose_write_answers
-        && is_real_write(&method, &uri)
-        && response.status().is_success()
-    {
+    let committed = is_real_write(&method, &uri, &body) && response.status().is_success();
+    let faults = state.faults.settings();
+    if faults.lose_write_answers && committed {
         return std::future::pending::<Response>().await;
+    }
+    if faults.drop_write_connections == Some(DropPoint::AfterCommit) && committed {
+        return dropped_connection();
+    }
+    if faults.gateway_timeout_after_commit && committed {
+        return ApiError::new(
+            504,
+            "Timeout",
+            "injected fault: the gateway gave up waiting for the API server",
+        )
+        .into_response();
     }
     response
 }
 
-/// A mutating request that is not a dry run.
-fn is_real_write(method: &Method, uri: &Uri) -> bool {
+/// A response whose body fails at once: the server closes the connection and the client
+/// gets no usable answer, as when a connection drops mid-request.
+fn dropped_connection() -> Response {
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected fault: connection dropped",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+/// A mutating request that is not a dry run. A DELETE may ask for its dry run in the body
+/// (`DeleteOptions.dryRun`), as kube's client does.
+fn is_real_write(method: &Method, uri: &Uri, body: &[u8]) -> bool {
     let mutating = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-    let dry_run = uri.query().unwrap_or_default().contains("dryRun=");
+    let dry_run = uri.query().unwrap_or_default().contains("dryRun=")
+        || (method == Method::DELETE && delete_body_dry_run(body));
     mutating && !dry_run && !uri.path().ends_with("reviews")
+}
+
+fn delete_body_dry_run(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|options| options.get("dryRun").and_then(Value::as_array).cloned())
+        .is_some_and(|d| d.iter().any(|v| v == "All"))
 }
 
 /// A random UUID (version 4), as the API server's Audit-Id.
@@ -465,5 +515,22 @@ mod tests {
         assert_eq!(pairs[2], ("watch".into(), String::new()));
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn a_delete_with_dry_run_in_its_body_is_not_a_real_write() {
+        let uri: Uri = "/api/v1/namespaces/ml/pods/p".parse().unwrap();
+        let dry = br#"{"dryRun":["All"],"preconditions":{"resourceVersion":"7"}}"#;
+        assert!(!is_real_write(&Method::DELETE, &uri, dry));
+        assert!(is_real_write(&Method::DELETE, &uri, b""));
+        assert!(is_real_write(
+            &Method::DELETE,
+            &uri,
+            br#"{"propagationPolicy":"Background"}"#
+        ));
+        let query: Uri = "/api/v1/namespaces/ml?dryRun=All".parse().unwrap();
+        assert!(!is_real_write(&Method::PATCH, &query, b"{}"));
+        assert!(is_real_write(&Method::PATCH, &uri, b"{}"));
+        assert!(!is_real_write(&Method::GET, &uri, b""));
     }
 }
