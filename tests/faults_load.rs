@@ -121,6 +121,7 @@ async fn connect_with(t: &common::TestSim, timeout: Duration) -> Connection {
         context: Some("aigov-demo-admin".into()),
         timeout,
         read_only: true,
+        ..Default::default()
     })
     .await
     .expect("connects before any fault is switched on")

@@ -40,6 +40,7 @@ async fn connection(t: &common::TestSim) -> Connection {
         context: Some(ADMIN.into()),
         timeout: Duration::from_secs(2),
         read_only: false,
+        ..Default::default()
     })
     .await
     .unwrap()
