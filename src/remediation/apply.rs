@@ -39,9 +39,9 @@ pub enum Applied {
     Done { outcome: WriteOutcome },
     /// The object changed since the review (409): nothing was written. Review again.
     Conflict { message: String },
-    /// The server refused (403, 422, an admission denial): nothing was written.
+    /// The server refused (403, 422, an admission denial; a 4xx): nothing was written.
     Refused { status: u16, message: String },
-    /// No answer. `reread` is the object as the server holds it now (`None` if it could not
+    /// No answer, or a 5xx, after which the write may still have been made. `reread` is the object as the server holds it now (`None` if it could not
     /// be read or does not exist), and `landed` what comparing it with the review shows.
     Unknown {
         reason: String,
