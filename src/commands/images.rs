@@ -1,6 +1,6 @@
 //! `aigov images`: every image a workload uses by tag, with what the registry says the tag
 //! points at now, the digests the pods run, whether the tag moved under them, and whether the
-//! registry was seen overwriting it. Exit 1 when a tag moved or was overwritten.
+//! tag can be overwritten (the registry's settings, and what aigov's history saw). Exit 1 when a tag moved or was overwritten.
 
 use super::analysis::{load_snapshot, registry_facts};
 use super::{CommandError, Outcome, print};
@@ -26,8 +26,12 @@ pub struct ImageFacts {
     pub running_digests: Vec<String>,
     /// `Some(true)` when pods run other bits than the tag names now; `None` when unknown.
     pub moved: Option<bool>,
-    /// `mutable` when aigov saw the registry overwrite the tag, else `unknown`.
+    /// `immutable`, `mutable` or `unknown`: the registry's setting (Harbor immutable-tag rules,
+    /// ECR `imageTagMutability`), overridden by `mutable` when aigov saw the tag overwritten.
     pub immutability: String,
+    /// Where that came from (`harbor rule 3 of project ml (...)`, `ecr IMMUTABLE`,
+    /// `history: overwritten at ...`), or why it is unknown.
+    pub immutability_source: String,
     /// Earlier digests of the tag, from aigov's tag history.
     pub overwritten: Vec<String>,
     pub checked_at: Option<String>,
@@ -117,6 +121,10 @@ pub fn facts(view: &View<'_>, gathered: Option<&Gathered>) -> Vec<ImageFacts> {
                     .collect(),
                 _ => Vec::new(),
             };
+            let immutability = match (gathered, answer) {
+                (Some(g), Some((i, _))) => g.facts.immutability(i),
+                _ => crate::rules::images::Immutability::decide(None, &[]),
+            };
             let moved = resolved
                 .filter(|_| !running_digests.is_empty())
                 .map(|r| !running_digests.contains(&r.digest));
@@ -128,11 +136,8 @@ pub fn facts(view: &View<'_>, gathered: Option<&Gathered>) -> Vec<ImageFacts> {
                 registry_unknown,
                 running_digests,
                 moved,
-                immutability: if overwritten.is_empty() {
-                    "unknown".into()
-                } else {
-                    "mutable".into()
-                },
+                immutability: immutability.state.name().into(),
+                immutability_source: immutability.source,
                 overwritten,
                 checked_at: resolved.map(|r| r.checked_at.to_string()),
             }
@@ -200,6 +205,17 @@ fn table(rows: &[ImageFacts]) -> String {
             .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
+    }
+    for r in rows
+        .iter()
+        .filter(|r| r.registry_unknown.as_deref() != Some("offline"))
+    {
+        out.push_str(&format!(
+            "{}: {} ({})\n",
+            sanitize(&r.image),
+            r.immutability,
+            sanitize(&r.immutability_source)
+        ));
     }
     for r in rows.iter().filter(|r| !r.overwritten.is_empty()) {
         out.push_str(&format!(

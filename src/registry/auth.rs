@@ -131,7 +131,12 @@ impl Authorizer {
         }
     }
 
-    async fn credentials_for(&self, registry: &str) -> Result<Credentials, UnknownReason> {
+    /// The credentials that apply to `registry` (explicit, Docker config, or a helper with
+    /// consent); also what Harbor's API is asked with.
+    pub(super) async fn credentials_for(
+        &self,
+        registry: &str,
+    ) -> Result<Credentials, UnknownReason> {
         if let Some(c) = self.options.credentials.get(registry) {
             return Ok(c.clone());
         }
@@ -179,7 +184,7 @@ impl Authorizer {
     }
 }
 
-fn basic_header(credentials: &Credentials) -> Option<Password> {
+pub(super) fn basic_header(credentials: &Credentials) -> Option<Password> {
     match credentials {
         Credentials::Basic { username, password } => {
             let pair = format!("{username}:{}", password.expose());

@@ -3,10 +3,12 @@
 
 use super::auth::{Authorizer, classify_transport};
 use super::cache::{ResolutionCache, TagKey};
+use super::immutability::{Context, SettingsReader};
 use super::manifest::{self, ManifestAnswer};
 use super::options::{RegistryOptions, api_host};
 use super::outcome::{Lookup, Resolution, UnknownReason};
 use crate::model::image::ImageRef;
+use crate::rules::images::ImmutabilitySetting;
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ pub struct RegistryClient {
     http: reqwest::Client,
     auth: Authorizer,
     cache: ResolutionCache,
+    settings: SettingsReader,
     manifest_requests: AtomicU64,
 }
 
@@ -47,6 +50,7 @@ impl RegistryClient {
         Ok(RegistryClient {
             auth: Authorizer::new(options.clone()).map_err(RegistryError::Http)?,
             cache: ResolutionCache::new(options.cache_ttl),
+            settings: SettingsReader::new(options.cache_ttl),
             options,
             http,
             manifest_requests: AtomicU64::new(0),
@@ -68,6 +72,23 @@ impl RegistryClient {
         if let Some(key) = tag_key(image) {
             self.cache.forget(&key);
         }
+        self.settings.forget(image);
+    }
+
+    /// The registries' immutability settings for `images` (in order), given what their
+    /// manifest look-ups answered ([`Self::resolve_all`], same order): Harbor's immutable-tag
+    /// rules, ECR's `imageTagMutability` (feature `ecr`), or unknown with the reason.
+    pub async fn immutability_all(
+        &self,
+        images: &[ImageRef],
+        lookups: &[Lookup],
+    ) -> Vec<ImmutabilitySetting> {
+        let ctx = Context {
+            http: &self.http,
+            auth: &self.auth,
+            options: &self.options,
+        };
+        self.settings.read_all(&ctx, images, lookups).await
     }
 
     /// Resolve many references, `concurrency` at a time; the answers are in the order of

@@ -1,7 +1,7 @@
 //! Registry facts for a snapshot: every distinct image reference by tag that a workload uses
 //! is looked up (within the client's limits), the answers are recorded in the tag history (in
-//! the data directory, 0600), and answers and the history's moves become the rules'
-//! [`RegistryFacts`].
+//! the data directory, 0600), the registries' immutability settings are read (Harbor, ECR),
+//! and answers, settings and the history's moves become the rules' [`RegistryFacts`].
 
 use super::client::{RegistryClient, tag_key};
 use super::history::TagHistory;
@@ -56,6 +56,12 @@ pub async fn gather(
         ..Gathered::default()
     };
     to_facts(&gathered.images, &gathered.lookups, &mut gathered.facts);
+    let settings = client
+        .immutability_all(&gathered.images, &gathered.lookups)
+        .await;
+    for (image, setting) in gathered.images.iter().zip(settings) {
+        gathered.facts.insert_setting(image, setting);
+    }
     let Some(dir) = history_dir else {
         return gathered;
     };

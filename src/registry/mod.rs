@@ -10,6 +10,8 @@
 //! TagHistory::record(&TagKey, digest, time) -> Option<TagMoved>
 //! compare_running(registry digest, pods' imageIDs) -> Comparison
 //! to_facts(images, lookups, &mut RegistryFacts)                (the rules' seam)
+//! RegistryClient::immutability_all(&[ImageRef], &[Lookup]) -> Vec<ImmutabilitySetting>
+//!   (Harbor immutable-tag rules; ECR imageTagMutability with feature `ecr`; else unknown)
 //! tagged_images(&View) -> gather(&client, images, history dir) -> Gathered   (for a snapshot)
 //! ```
 
@@ -22,6 +24,7 @@ mod gather;
 mod helper;
 mod helper_consent;
 mod history;
+mod immutability;
 mod manifest;
 mod options;
 mod outcome;
@@ -38,6 +41,7 @@ pub use credentials::{
 pub use gather::{Gathered, gather, tagged_images};
 pub use helper_consent::{helper_consent, helper_program};
 pub use history::{HistoryError, Sighting, TagHistory, TagMoved, default_dir as history_dir};
+pub use immutability::{EcrHost, doublestar_match, ecr_host};
 pub use manifest::{
     ACCEPTED, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, sha256_digest,
 };

@@ -3,11 +3,13 @@
 //! workload running different bits; with registry facts (through [`RegistryFacts`]), tags that
 //! moved under running pods and tags the registry let be overwritten (`moved`).
 
+mod immutability;
 mod moved;
 mod registry;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use immutability::{Immutability, ImmutabilitySetting, Mutability};
 pub use moved::{IMG_004, IMG_005};
 pub use registry::{RegistryFacts, TagFact, TagMove};
 
@@ -25,7 +27,7 @@ pub const IMG_001: RuleInfo = RuleInfo {
     area: Area::Images,
     severity: Severity::Medium,
     title: "Image without a digest in an AI workload",
-    checks: "Every container image of an AI workload is referenced by digest (`@sha256:...`). A tag alone is medium; `latest` or no tag at all is high. An image reference that cannot be parsed is low (info outside AI workloads), with the parser's error.",
+    checks: "Every container image of an AI workload is referenced by digest (`@sha256:...`). A tag alone is medium; `latest` or no tag at all is high. A tag the registry enforces as immutable (a Harbor immutable-tag rule, ECR `IMMUTABLE`) is low, unless aigov's tag history saw it overwritten. An image reference that cannot be parsed is low (info outside AI workloads), with the parser's error.",
     why: "A tag is a pointer the registry owner can move. An AI workload referenced by tag can start different model-serving or training code after any restart, reschedule or scale-up, without a change to its spec, so what was reviewed is not what runs.",
     fix: "Pin the image to a digest (`repo:tag@sha256:...`), ideally the digest the pods already run. aigov proposes the digest the pods report in `imageID`, or the registry's digest for the tag once look-ups run.",
     false_positives: "Images built and deployed by a pipeline that rewrites the tag for every build are still mutable from the registry's point of view; pin anyway or make the registry's tags immutable.",
@@ -37,7 +39,7 @@ pub const IMG_002: RuleInfo = RuleInfo {
     area: Area::Images,
     severity: Severity::Low,
     title: "imagePullPolicy Always with a mutable tag",
-    checks: "Containers with `imagePullPolicy: Always` whose image has no digest. Low; medium in AI workloads. The API server sets `Always` by itself for `latest` and untagged images.",
+    checks: "Containers with `imagePullPolicy: Always` whose image has no digest. Low; medium in AI workloads; info when the registry enforces the tag's immutability (each pull then gets the same bits). The API server sets `Always` by itself for `latest` and untagged images.",
     why: "With `Always`, every container start pulls whatever the tag points at now, so a moved tag reaches the workload at the next restart, and the registry must be reachable for pods to start.",
     fix: "Pin the image to a digest (then `Always` only re-checks the same bits), or use a versioned tag with `IfNotPresent` and make the registry's tags immutable.",
     false_positives: "Development workloads that deliberately follow a moving tag.",
@@ -93,7 +95,7 @@ pub fn evaluate(view: &View, registry: &RegistryFacts, out: &mut Vec<Finding>) {
                     }
                     moved::check(unit, container, &image, registry, out);
                     if container.image_pull_policy.as_deref() == Some("Always") {
-                        out.push(pull_always(unit, container, &image, ai));
+                        out.push(pull_always(unit, container, &image, ai, registry));
                     }
                 }
             }
@@ -201,6 +203,17 @@ fn unpinned(
     };
     let mut f = IMG_001.finding(at_container(unit, container), title);
     f.severity = severity;
+    let immutability = registry.immutability(image);
+    if immutability.state == Mutability::Immutable {
+        // The registry refuses to move the tag, so what runs cannot change under the spec; the
+        // finding stays (low) because the setting can be switched off, or an image deleted and
+        // pushed again under the tag, and only a digest pins against that.
+        f.severity = Severity::Low;
+        f.evidence.push(format!(
+            "registry enforces immutability ({}): the tag cannot be overwritten while that setting stands; a digest still pins against the setting being removed",
+            sanitize(&immutability.source)
+        ));
+    }
     f.evidence.push(format!(
         "image: {} (normalised {})",
         sanitize(&container.image),
@@ -241,6 +254,12 @@ fn unpinned(
         f.evidence
             .push(format!("registry look-up failed: {}", sanitize(reason)));
     }
+    if immutability.state != Mutability::Immutable && registry.setting(image).is_some() {
+        f.evidence.push(format!(
+            "tag immutability: {}",
+            sanitize(&immutability.describe())
+        ));
+    }
     match pin {
         Some(_) if !unit.images_patchable() => {
             f.remediable = false;
@@ -260,22 +279,41 @@ fn unpinned(
     f
 }
 
-fn pull_always(unit: &Unit, container: &Container, image: &ImageRef, ai: bool) -> Finding {
+fn pull_always(
+    unit: &Unit,
+    container: &Container,
+    image: &ImageRef,
+    ai: bool,
+    registry: &RegistryFacts,
+) -> Finding {
     let tag = image.effective_tag().unwrap_or("latest");
+    let immutability = registry.immutability(image);
+    let enforced = immutability.state == Mutability::Immutable;
     let mut f = IMG_002.finding(
         at_container(unit, container),
         format!(
-            "container {} pulls the mutable tag {} at every start (imagePullPolicy: Always)",
+            "container {} pulls the {}tag {} at every start (imagePullPolicy: Always)",
             sanitize(&container.name),
+            if enforced { "" } else { "mutable " },
             sanitize(tag)
         ),
     );
-    if ai {
+    if enforced {
+        // Every pull gets the same bits while the registry refuses to move the tag: what is
+        // left is the dependence on the registry at every start.
+        f.severity = Severity::Info;
+    } else if ai {
         f.severity = Severity::Medium;
     }
     f.evidence
         .push(format!("image: {}", sanitize(&container.image)));
     f.evidence.push("imagePullPolicy: Always".into());
+    if enforced {
+        f.evidence.push(format!(
+            "registry enforces immutability ({}): each pull gets the same bits",
+            sanitize(&immutability.source)
+        ));
+    }
     f
 }
 

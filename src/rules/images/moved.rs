@@ -3,6 +3,7 @@
 //! (IMG-005: the tag is mutable, seen in aigov's tag history). Both need registry facts; with
 //! none (offline, or a look-up that failed) nothing is claimed either way.
 
+use super::immutability::Mutability;
 use super::registry::{RegistryFacts, TagMove};
 use super::{at_container, running_digests};
 use crate::model::image::ImageRef;
@@ -91,10 +92,21 @@ pub fn check(
             f.severity = Severity::High;
         }
         f.evidence.extend(moves.iter().map(move_line));
-        f.evidence.push(
-            "registry immutability settings: unknown (this is what aigov's tag history observed)"
+        f.evidence.push(match registry.setting(image) {
+            Some(s) if s.state == Mutability::Immutable => format!(
+                "the registry now claims immutable ({}): the rule was added after the overwrite",
+                sanitize(&s.source)
+            ),
+            Some(s) if s.state == Mutability::Mutable => {
+                format!("registry setting: mutable ({})", sanitize(&s.source))
+            }
+            Some(s) => format!(
+                "registry immutability settings: unknown ({}); this is what aigov's tag history observed",
+                sanitize(&s.source)
+            ),
+            None => "registry immutability settings: unknown (this is what aigov's tag history observed)"
                 .into(),
-        );
+        });
         out.push(f);
     }
 }

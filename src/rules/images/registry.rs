@@ -4,6 +4,7 @@
 //! The rules must work with these facts empty (offline, or before look-ups ran): a tag the
 //! facts do not mention is simply not known, never "clean".
 
+use super::immutability::{Immutability, ImmutabilitySetting};
 use crate::model::image::ImageRef;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,6 +34,10 @@ pub struct RegistryFacts {
     /// registry let them be overwritten.
     #[serde(default)]
     pub moves: BTreeMap<String, Vec<TagMove>>,
+    /// What the registry's own settings say about overwriting each tag (Harbor's
+    /// immutable-tag rules, ECR's `imageTagMutability`), or why that is unknown.
+    #[serde(default)]
+    pub settings: BTreeMap<String, ImmutabilitySetting>,
 }
 
 /// One observed overwrite of a tag: it pointed at `from` when first seen, at `to` later.
@@ -55,7 +60,10 @@ impl RegistryFacts {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.digests.is_empty() && self.unknown.is_empty() && self.moves.is_empty()
+        self.digests.is_empty()
+            && self.unknown.is_empty()
+            && self.moves.is_empty()
+            && self.settings.is_empty()
     }
 
     /// What the registry said the reference's tag points at, if it was looked up.
@@ -88,6 +96,29 @@ impl RegistryFacts {
         if let Some(key) = Self::key(image) {
             self.moves.entry(key).or_default().push(moved);
         }
+    }
+
+    /// Record what the registry's settings say about overwriting the reference's tag.
+    pub fn insert_setting(&mut self, image: &ImageRef, setting: ImmutabilitySetting) {
+        if let Some(key) = Self::key(image) {
+            self.settings.insert(key, setting);
+        }
+    }
+
+    /// The registry's setting for the reference's tag, if it was read (or tried).
+    pub fn setting(&self, image: &ImageRef) -> Option<&ImmutabilitySetting> {
+        self.settings.get(&Self::key(image)?)
+    }
+
+    /// Whether the reference's tag can be overwritten: the registry's setting, unless the tag
+    /// history saw it overwritten (then mutable, whatever the registry claims now).
+    pub fn immutability(&self, image: &ImageRef) -> Immutability {
+        let seen: Vec<&str> = self
+            .moves(image)
+            .iter()
+            .map(|m| m.to_seen.as_str())
+            .collect();
+        Immutability::decide(self.setting(image), &seen)
     }
 
     /// Record a tag that could not be resolved, and why.

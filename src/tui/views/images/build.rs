@@ -39,8 +39,11 @@ pub struct RegistryInfo {
     pub unknown_reason: Option<String>,
     /// Whether the registry's digest differs from what the pods run.
     pub moved: Option<bool>,
-    /// `immutable`, `mutable` or `unknown`, with where that came from.
+    /// `immutable`, `mutable` or `unknown` (the IMMUTABLE column).
     pub immutability: String,
+    /// Where that came from: a Harbor rule, ECR's setting, the tag history's overwrite, or
+    /// why it is unknown (the detail pane).
+    pub immutability_source: String,
     pub checked: String,
 }
 
@@ -242,19 +245,15 @@ fn registry_info(
     if fact.is_none() && unknown.is_none() {
         return None;
     }
-    let moves = facts.moves(&reference);
+    let immutability = facts.immutability(&reference);
     Some(RegistryInfo {
         digest: fact.map(|f| clean(&f.digest)),
         unknown_reason: unknown.map(clean),
         moved: fact
             .filter(|_| !info.running.is_empty())
             .map(|f| info.running.iter().all(|r| r.digest != f.digest)),
-        // Registries' own settings are not read yet: what aigov saw is all it can say.
-        immutability: if moves.is_empty() {
-            "unknown".into()
-        } else {
-            "mutable".into()
-        },
+        immutability: immutability.state.name().into(),
+        immutability_source: clean(&immutability.source),
         checked: fact.map_or_else(|| "failed".into(), |f| clean(&f.checked_at)),
     })
 }

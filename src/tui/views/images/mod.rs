@@ -284,6 +284,10 @@ pub fn detail(app: &App) -> Option<Text<'static>> {
                 r.immutability,
                 r.checked
             )));
+            lines.push(Line::raw(format!(
+                "immutability from: {}",
+                r.immutability_source
+            )));
         }
     }
     lines.push(Line::raw(""));

@@ -281,7 +281,11 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
             to_seen: "2026-11-27T10:11:12Z".into(),
         },
     );
-    facts.insert_unknown(&nginx, "docker.io unreachable");
+    facts.insert_unknown(&nginx, "docker.io refused the request (401)");
+    facts.insert_setting(
+        &nginx,
+        crate::rules::images::ImmutabilitySetting::immutable("harbor rule 5 of project library"),
+    );
     let snapshot = std::sync::Arc::new(crate::rules::testing::snapshot(&fixture()));
     let data = crate::tui::data::derive(
         snapshot,
@@ -315,10 +319,19 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
         &row.cells[6..10],
         ["sha256:dddddddd…", "MOVED", "mutable", "10:11:12"]
     );
-    let (_, row) = row_of(state, "shell");
+    assert_eq!(
+        info.registry.as_ref().unwrap().immutability_source,
+        "history: overwritten at 2026-11-27T10:11:12Z"
+    );
+    let (shell, row) = row_of(state, "shell");
     assert_eq!(
         row.cells[6], "unknown",
         "a failed look-up is unknown, never clean"
+    );
+    assert_eq!(row.cells[8], "immutable", "the registry's own setting");
+    assert_eq!(
+        shell.registry.as_ref().unwrap().immutability_source,
+        "harbor rule 5 of project library"
     );
     let (_, row) = row_of(state, "fetch");
     assert_eq!(

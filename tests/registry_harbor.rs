@@ -1,0 +1,337 @@
+//! Registry immutability settings against a fake Harbor (axum on 127.0.0.1): the ping that
+//! tells a Harbor, the immutable-tag rules API (project by name, basic credentials from the
+//! Docker config), the manifests; and the real Distribution registry as a registry that is not
+//! Harbor.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use aigov::model::image::ImageRef;
+use aigov::registry::{RegistryClient, RegistryOptions, gather};
+use aigov::rules::images::{ImmutabilitySetting, Mutability, TagMove};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use common::registry::{TestRegistry, registry_available};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const USER: &str = "robot$ml";
+const PASSWORD: &str = "harbor-secret-Pa55";
+const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+
+/// The rules of project `ml`: v* tags of every repository but `scratch/**` are immutable; a
+/// disabled rule would make everything immutable; `dev-*` tags are excluded by the third.
+fn ml_rules() -> serde_json::Value {
+    serde_json::json!([
+        {"id": 1, "project_id": 2, "disabled": false, "priority": 0, "action": "immutable",
+         "template": "immutable_template", "params": {},
+         "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "v*"}],
+         "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoExcludes", "pattern": "scratch/**"}]}},
+        {"id": 2, "project_id": 2, "disabled": true, "priority": 0, "action": "immutable",
+         "template": "immutable_template",
+         "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+         "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]}},
+        {"id": 3, "project_id": 2, "disabled": false, "priority": 0, "action": "immutable",
+         "template": "immutable_template",
+         "tag_selectors": [{"kind": "doublestar", "decoration": "excludes", "pattern": "{dev-*,latest}"}],
+         "scope_selectors": {"repository": [{"kind": "doublestar", "decoration": "repoMatches", "pattern": "serving/**"}]}}
+    ])
+}
+
+struct Fake {
+    harbor: bool,
+    rules_requests: AtomicUsize,
+    /// The Authorization headers the rules API saw.
+    authorizations: std::sync::Mutex<Vec<String>>,
+}
+
+async fn ping(State(fake): State<Arc<Fake>>) -> Response {
+    if fake.harbor {
+        (StatusCode::OK, "Pong").into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn rules(
+    State(fake): State<Arc<Fake>>,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    fake.rules_requests.fetch_add(1, Ordering::SeqCst);
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    fake.authorizations
+        .lock()
+        .unwrap()
+        .push(authorization.clone());
+    if headers
+        .get("x-is-resource-name")
+        .and_then(|v| v.to_str().ok())
+        != Some("true")
+    {
+        return (StatusCode::BAD_REQUEST, "project by id?").into_response();
+    }
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+    );
+    match project.as_str() {
+        "ml" | "secure" if authorization != basic => (
+            StatusCode::UNAUTHORIZED,
+            r#"{"errors":[{"code":"UNAUTHORIZED","message":"unauthorized"}]}"#,
+        )
+            .into_response(),
+        "ml" => axum::Json(ml_rules()).into_response(),
+        "secure" => axum::Json(serde_json::json!([])).into_response(),
+        "broken" => (StatusCode::INTERNAL_SERVER_ERROR, "database down").into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn manifest() -> Response {
+    let digest = common::registry::sha256(MANIFEST.as_bytes());
+    (
+        [
+            ("content-type", "application/vnd.oci.image.manifest.v1+json"),
+            ("docker-content-digest", digest.as_str()),
+        ],
+        MANIFEST,
+    )
+        .into_response()
+}
+
+/// A fake Harbor (or, with `harbor: false`, a registry whose ping is 404) on 127.0.0.1.
+async fn start(harbor: bool) -> (String, Arc<Fake>) {
+    let fake = Arc::new(Fake {
+        harbor,
+        rules_requests: AtomicUsize::new(0),
+        authorizations: std::sync::Mutex::new(Vec::new()),
+    });
+    let app = axum::Router::new()
+        .route("/v2/", get(|| async { StatusCode::OK }))
+        .route("/v2/{*rest}", get(manifest).head(manifest))
+        .route("/api/v2.0/ping", get(ping))
+        .route("/api/v2.0/projects/{project}/immutabletagrules", get(rules))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (host, fake)
+}
+
+/// Options for `host` over HTTP with the basic credentials in a Docker config's `auths`.
+fn options_with_docker_config(host: &str, dir: &tempfile::TempDir) -> RegistryOptions {
+    let config = dir.path().join("config.json");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    std::fs::write(
+        &config,
+        serde_json::json!({"auths": {host: {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    RegistryOptions {
+        insecure_http_hosts: vec![host.to_string()],
+        request_timeout: Duration::from_secs(5),
+        docker_config: Some(config),
+        ..Default::default()
+    }
+}
+
+fn images(host: &str, refs: &[&str]) -> Vec<ImageRef> {
+    refs.iter()
+        .map(|r| ImageRef::parse(&format!("{host}/{r}")).unwrap())
+        .collect()
+}
+
+async fn settings(client: &RegistryClient, images: &[ImageRef]) -> Vec<ImmutabilitySetting> {
+    let lookups = client.resolve_all(images).await;
+    for lookup in &lookups {
+        assert!(lookup.resolved().is_some(), "{lookup:?}");
+    }
+    client.immutability_all(images, &lookups).await
+}
+
+#[tokio::test]
+async fn harbor_rules_decide_per_tag_with_the_docker_config_credentials() {
+    let (host, fake) = start(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let refs = images(
+        &host,
+        &[
+            "ml/vllm:v0.6.3",         // rule 1
+            "ml/vllm:nightly",        // no enabled rule (rule 2 is disabled)
+            "ml/scratch/try:v1",      // rule 1 excludes the repository
+            "ml/serving/api:2026.11", // rule 3: every tag but dev-* and latest
+            "ml/serving/api:dev-42",  // excluded by rule 3
+            "ml/serving/api:latest",  // excluded by rule 3
+        ],
+    );
+    let got = settings(&client, &refs).await;
+    let states: Vec<Mutability> = got.iter().map(|s| s.state).collect();
+    assert_eq!(
+        states,
+        [
+            Mutability::Immutable,
+            Mutability::Mutable,
+            Mutability::Mutable,
+            Mutability::Immutable,
+            Mutability::Mutable,
+            Mutability::Mutable,
+        ],
+        "{got:#?}"
+    );
+    assert_eq!(
+        got[0].source,
+        "harbor rule 1 of project ml (repositories repoExcludes scratch/**, tags matches v*)"
+    );
+    assert!(
+        got[3].source.starts_with("harbor rule 3 "),
+        "{}",
+        got[3].source
+    );
+    assert!(
+        got[1]
+            .source
+            .contains("no enabled immutable-tag rule of project ml")
+    );
+    // One project, one request; the basic credentials of the Docker config were sent.
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 1);
+    let sent = fake.authorizations.lock().unwrap().clone();
+    assert!(sent.iter().all(|a| a.starts_with("Basic ")), "{sent:?}");
+
+    // The answer is cached for the registry cache TTL; a re-check (forget) asks again.
+    settings(&client, &refs[..1]).await;
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 1);
+    client.forget(&refs[0]);
+    settings(&client, &refs[..1]).await;
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
+    let (host, _fake) = start(true).await;
+    // No Docker config: anonymous, which the fake refuses for project ml.
+    let anonymous = RegistryClient::new(RegistryOptions {
+        insecure_http_hosts: vec![host.clone()],
+        request_timeout: Duration::from_secs(5),
+        ..Default::default()
+    })
+    .unwrap();
+    let got = settings(
+        &anonymous,
+        &images(&host, &["ml/vllm:v1", "broken/x:v1", "gone/x:v1"]),
+    )
+    .await;
+    assert!(
+        got.iter().all(|s| s.state == Mutability::Unknown),
+        "{got:#?}"
+    );
+    assert!(
+        got[0].source.contains("refused") && got[0].source.contains("(401)"),
+        "{}",
+        got[0].source
+    );
+    assert!(got[1].source.contains("HTTP 500"), "{}", got[1].source);
+    assert!(
+        got[2].source.contains("not found (404)"),
+        "{}",
+        got[2].source
+    );
+
+    // Wrong credentials: unknown, and the password never shows.
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = options_with_docker_config(&host, &dir);
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:wrong-{PASSWORD}"));
+    std::fs::write(
+        options.docker_config.as_ref().unwrap(),
+        serde_json::json!({"auths": {&host: {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    options.request_timeout = Duration::from_secs(5);
+    let wrong = RegistryClient::new(options).unwrap();
+    let got = settings(&wrong, &images(&host, &["secure/x:v1"])).await;
+    assert_eq!(got[0].state, Mutability::Unknown);
+    assert!(!format!("{got:?}").contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_registry_that_is_not_harbor_is_unknown() {
+    let (host, fake) = start(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let got = settings(&client, &images(&host, &["ml/vllm:v1", "single:v1"])).await;
+    for setting in &got {
+        assert_eq!(setting.state, Mutability::Unknown);
+        assert!(
+            setting.source.contains("not Harbor or ECR"),
+            "{}",
+            setting.source
+        );
+    }
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn the_real_distribution_registry_is_not_harbor() {
+    if !registry_available("the_real_distribution_registry_is_not_harbor") {
+        return;
+    }
+    let registry = TestRegistry::start().await;
+    let blobs = registry.push_image_blobs("ml/trainer", false).await;
+    registry.push_image("ml/trainer", "v1", &blobs, "one").await;
+    let client = RegistryClient::new(RegistryOptions {
+        insecure_http_hosts: vec![registry.host.clone()],
+        request_timeout: Duration::from_secs(5),
+        ..Default::default()
+    })
+    .unwrap();
+    let got = settings(&client, &images(&registry.host, &["ml/trainer:v1"])).await;
+    assert_eq!(got[0].state, Mutability::Unknown);
+    assert!(got[0].source.contains("not Harbor"), "{}", got[0].source);
+}
+
+#[tokio::test]
+async fn gather_files_the_settings_and_history_wins_over_a_later_rule() {
+    let (host, _fake) = start(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let refs = images(&host, &["ml/vllm:v0.6.3", "ml/vllm:nightly"]);
+    let gathered = gather(&client, refs.clone(), None).await;
+    assert_eq!(
+        gathered.facts.immutability(&refs[0]).state,
+        Mutability::Immutable
+    );
+    assert_eq!(
+        gathered.facts.immutability(&refs[1]).state,
+        Mutability::Mutable
+    );
+
+    // The history saw v0.6.3 overwritten before the rule existed: mutable, as observed.
+    let mut facts = gathered.facts.clone();
+    facts.insert_move(
+        &refs[0],
+        TagMove {
+            from_digest: "sha256:old".into(),
+            from_seen: "2026-11-01T00:00:00Z".into(),
+            to_digest: "sha256:new".into(),
+            to_seen: "2026-11-02T00:00:00Z".into(),
+        },
+    );
+    let verdict = facts.immutability(&refs[0]);
+    assert_eq!(verdict.state, Mutability::Mutable);
+    assert!(
+        verdict
+            .source
+            .contains("the rule was added after the overwrite"),
+        "{}",
+        verdict.source
+    );
+}
