@@ -185,7 +185,7 @@ pub fn parse(bytes: &[u8], dir: Option<&Path>) -> Result<Kubeconfig, String> {
 
 fn decode(bytes: &[u8]) -> Result<String, String> {
     let utf16 = |body: &[u8], from: fn([u8; 2]) -> u16, name: &str| {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(format!("invalid {name}: odd number of bytes"));
         }
         let units: Vec<u16> = body.chunks_exact(2).map(|c| from([c[0], c[1]])).collect();
