@@ -163,8 +163,79 @@ fn read_one(path: &Path) -> Result<Kubeconfig, Error> {
         path: path.to_path_buf(),
         reason: crate::sanitize::sanitize(&reason).into_owned(),
     };
-    // kube resolves relative certificate, key and token paths against the file's directory.
-    Kubeconfig::read_from(path).map_err(|e| unreadable(first_line(&super::error::error_chain(&e))))
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    parse(&bytes, path.parent()).map_err(unreadable)
+}
+
+/// Parse a kubeconfig file's bytes as `kube::config::Kubeconfig::read_from` reads a file:
+/// UTF-8 (with or without a BOM) or UTF-16 with a BOM, every YAML document merged, and
+/// relative certificate, key, token-file and exec-command paths resolved against `dir`, the
+/// file's directory. Decoding is done here because kube's reader panics on a UTF-16 file
+/// with an odd number of bytes. The error is one line, ready for
+/// [`Error::KubeconfigUnreadable`].
+pub fn parse(bytes: &[u8], dir: Option<&Path>) -> Result<Kubeconfig, String> {
+    let text = decode(bytes)?;
+    let mut config =
+        Kubeconfig::from_yaml(&text).map_err(|e| first_line(&super::error::error_chain(&e)))?;
+    if let Some(dir) = dir {
+        resolve_relative_paths(&mut config, dir);
+    }
+    Ok(config)
+}
+
+fn decode(bytes: &[u8]) -> Result<String, String> {
+    let utf16 = |body: &[u8], from: fn([u8; 2]) -> u16, name: &str| {
+        if !body.len().is_multiple_of(2) {
+            return Err(format!("invalid {name}: odd number of bytes"));
+        }
+        let units: Vec<u16> = body.chunks_exact(2).map(|c| from([c[0], c[1]])).collect();
+        String::from_utf16(&units).map_err(|_| format!("invalid {name}"))
+    };
+    match bytes {
+        [0xFF, 0xFE, body @ ..] => utf16(body, u16::from_le_bytes, "UTF-16 LE"),
+        [0xFE, 0xFF, body @ ..] => utf16(body, u16::from_be_bytes, "UTF-16 BE"),
+        [0xEF, 0xBB, 0xBF, body @ ..] => {
+            String::from_utf8(body.to_vec()).map_err(|_| "invalid UTF-8 after a BOM".to_string())
+        }
+        _ => String::from_utf8(bytes.to_vec()).map_err(|_| "invalid UTF-8".to_string()),
+    }
+}
+
+/// What kube's `read_from` does for each document: a relative path in the file means
+/// relative to the file, and an exec command only when it has a path separator (a bare
+/// name is looked up on `PATH`, as client-go does).
+fn resolve_relative_paths(config: &mut Kubeconfig, dir: &Path) {
+    let absolute = |file: &mut String| {
+        if Path::new(file.as_str()).is_relative()
+            && let Some(joined) = dir.join(file.as_str()).to_str()
+        {
+            *file = joined.to_owned();
+        }
+    };
+    for cluster in config
+        .clusters
+        .iter_mut()
+        .filter_map(|c| c.cluster.as_mut())
+    {
+        cluster.certificate_authority.iter_mut().for_each(absolute);
+    }
+    for user in config
+        .auth_infos
+        .iter_mut()
+        .filter_map(|a| a.auth_info.as_mut())
+    {
+        let files = [
+            &mut user.client_certificate,
+            &mut user.client_key,
+            &mut user.token_file,
+        ];
+        files.into_iter().flatten().for_each(absolute);
+        if let Some(command) = user.exec.as_mut().and_then(|e| e.command.as_mut())
+            && command.contains(std::path::MAIN_SEPARATOR)
+        {
+            absolute(command);
+        }
+    }
 }
 
 fn first_line(text: &str) -> String {

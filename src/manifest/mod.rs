@@ -64,8 +64,26 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, ManifestError> {
             read_text(&file, &text, &mut documents, &mut loaded.problems);
         }
     }
+    finish(&mut loaded, documents, paths);
+    Ok(loaded)
+}
+
+/// Load the text of one manifest file named `file` (which is not read: its extension picks
+/// JSON or YAML), exactly as [`load`] loads each file, without touching the file system.
+pub fn load_text(file: &Path, text: &str) -> Loaded {
+    let mut loaded = Loaded {
+        files: 1,
+        ..Loaded::default()
+    };
+    let mut documents = Vec::new();
+    read_text(file, text, &mut documents, &mut loaded.problems);
+    finish(&mut loaded, documents, &[file.to_path_buf()]);
+    loaded
+}
+
+fn finish(loaded: &mut Loaded, documents: Vec<Document>, paths: &[PathBuf]) {
     for document in documents {
-        absorb(&mut loaded, document);
+        absorb(loaded, document);
     }
     // The files are the whole world: nothing outside them is unknown.
     for kind in Kind::ALL {
@@ -77,7 +95,6 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, ManifestError> {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    Ok(loaded)
 }
 
 fn read_file(file: &Path) -> Result<String, ManifestError> {

@@ -1,0 +1,140 @@
+//! Replays the checked-in fuzz inputs (`tests/fixtures/fuzz/<target>/`) through the same
+//! harnesses the cargo-fuzz targets run (`fuzz/harness/<target>.rs`), so CI, which runs only
+//! stable `cargo test`, keeps every crash fixed and exercises the harness logic. Inputs that
+//! once crashed also get a test of their own below that names the behaviour now expected.
+//! How to run the fuzzers is in `docs/fuzzing.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../fuzz/harness/audit_log.rs"]
+mod audit_log;
+#[path = "../fuzz/harness/image_ref.rs"]
+mod image_ref;
+#[path = "../fuzz/harness/kubeconfig.rs"]
+mod kubeconfig;
+#[path = "../fuzz/harness/manifest.rs"]
+mod manifest;
+#[path = "../fuzz/harness/sanitize.rs"]
+mod sanitize;
+
+use std::path::{Path, PathBuf};
+
+/// Every file in `tests/fixtures/fuzz/<target>/`, sorted, with its bytes.
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "too few inputs in {}", dir.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+fn replay(target: &str, check: fn(&[u8])) {
+    for (path, bytes) in inputs(target) {
+        let outcome = std::panic::catch_unwind(|| check(&bytes));
+        assert!(outcome.is_ok(), "{} fails its harness", path.display());
+    }
+}
+
+#[test]
+fn image_ref_inputs_replay() {
+    replay("image_ref", image_ref::check);
+}
+
+#[test]
+fn manifest_inputs_replay() {
+    replay("manifest", manifest::check);
+}
+
+#[test]
+fn audit_log_inputs_replay() {
+    replay("audit_log", audit_log::check);
+}
+
+#[test]
+fn kubeconfig_inputs_replay() {
+    replay("kubeconfig", kubeconfig::check);
+}
+
+#[test]
+fn sanitize_inputs_replay() {
+    replay("sanitize", sanitize::check);
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// kube's own file reader (`Kubeconfig::read_from`) indexes past the end of a UTF-16 file
+/// with an odd number of bytes and panics; aigov decodes the bytes itself.
+#[test]
+fn kubeconfig_in_utf16_with_an_odd_byte_count_is_a_clear_error() {
+    for (name, encoding) in [
+        ("kubeconfig/utf16-odd-length", "UTF-16 LE"),
+        ("kubeconfig/utf16be-odd-length", "UTF-16 BE"),
+    ] {
+        let bytes = fixture(name);
+        let reason = aigov::cluster::kubeconfig::parse(&bytes, None).unwrap_err();
+        assert_eq!(reason, format!("invalid {encoding}: odd number of bytes"));
+
+        // The same through `--kubeconfig`, as a user meets it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, &bytes).unwrap();
+        let message = aigov::cluster::kubeconfig::load(Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "cannot read kubeconfig {}: invalid {encoding}: odd number of bytes",
+                path.display()
+            )
+        );
+    }
+}
+
+/// `parse` must read a file as kube's `read_from` does when that does not panic: same
+/// encodings, documents merged, relative paths made absolute against the file's directory.
+#[test]
+fn kubeconfig_parse_matches_kubes_file_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["minimal", "utf8-bom", "utf16le-valid", "utf16-empty"] {
+        let bytes = fixture(&format!("kubeconfig/{name}"));
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let ours = aigov::cluster::kubeconfig::parse(&bytes, Some(dir.path())).unwrap();
+        let kubes = kube::config::Kubeconfig::read_from(&path).unwrap();
+        assert_eq!(
+            serde_json::to_value(&ours).unwrap(),
+            serde_json::to_value(&kubes).unwrap(),
+            "{name}"
+        );
+    }
+    let bytes = fixture("kubeconfig/utf16le-valid");
+    let config = aigov::cluster::kubeconfig::parse(&bytes, Some(Path::new("/etc/kube"))).unwrap();
+    let user = config.auth_infos[0].auth_info.as_ref().unwrap();
+    assert_eq!(user.client_key.as_deref(), Some("/etc/kube/key.pem"));
+    assert_eq!(user.token_file.as_deref(), Some("/etc/kube/../t"));
+    let command = user.exec.as_ref().and_then(|e| e.command.as_deref());
+    assert_eq!(command, Some("/etc/kube/./bin/auth"));
+    let cluster = config.clusters[0].cluster.as_ref().unwrap();
+    assert_eq!(
+        cluster.certificate_authority.as_deref(),
+        Some("/etc/kube/ca.pem")
+    );
+}
