@@ -75,15 +75,9 @@ pub fn facts(view: &View<'_>, gathered: Option<&Gathered>) -> Vec<ImageFacts> {
                 .or_default()
                 .insert(format!("{}/{}/{}", unit.namespace, unit.kind, unit.name));
             let digests = running.entry(name).or_default();
-            for pod in &unit.pods {
-                for status in pod
-                    .container_statuses
-                    .iter()
-                    .filter(|s| s.name == container.name)
-                {
-                    if let Some(digest) = digest_of_image_id(&status.image_id) {
-                        digests.insert(digest.to_string());
-                    }
+            for (_, status) in unit.statuses_of(&container.name) {
+                if let Some(digest) = digest_of_image_id(&status.image_id) {
+                    digests.insert(digest.to_string());
                 }
             }
         }

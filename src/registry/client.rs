@@ -251,6 +251,9 @@ fn resolution_of(registry: &str, answer: ManifestAnswer) -> Result<Resolution, U
         registry: registry.to_string(),
         detail: detail.to_string(),
     };
+    if answer.oversized {
+        return Err(protocol("the manifest is larger than 4 MiB"));
+    }
     let (digest, body_media_type) = match &answer.body {
         Some(body) => {
             let computed = manifest::sha256_digest(body);
@@ -264,13 +267,19 @@ fn resolution_of(registry: &str, answer: ManifestAnswer) -> Result<Resolution, U
             }
             (computed, manifest::media_type_of_body(body))
         }
-        None => (
-            answer
+        None => {
+            let header = answer
                 .digest_header
                 .clone()
-                .ok_or_else(|| protocol("no Docker-Content-Digest header"))?,
-            None,
-        ),
+                .ok_or_else(|| protocol("no Docker-Content-Digest header"))?;
+            // It is shown, and written into a pin: only a well-formed digest is believed.
+            if !manifest::is_sha256_digest(&header) {
+                return Err(protocol(
+                    "the Docker-Content-Digest header is not a sha256 digest",
+                ));
+            }
+            (header, None)
+        }
     };
     let media_type = answer
         .content_type
@@ -292,4 +301,52 @@ pub fn tag_key(image: &ImageRef) -> Option<TagKey> {
         repository: image.repository.clone(),
         tag: image.effective_tag()?.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(digest_header: Option<&str>, body: Option<&[u8]>, oversized: bool) -> ManifestAnswer {
+        ManifestAnswer {
+            status: 200,
+            digest_header: digest_header.map(str::to_string),
+            content_type: Some(manifest::OCI_MANIFEST.into()),
+            retry_after: None,
+            body: body.map(|b| bytes::Bytes::copy_from_slice(b)),
+            oversized,
+        }
+    }
+
+    fn refusal(answer: ManifestAnswer) -> String {
+        match resolution_of("r.example", answer) {
+            Err(UnknownReason::Protocol { detail, .. }) => detail,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_registry_is_believed_only_about_well_formed_digests_of_bounded_manifests() {
+        let good = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(
+            resolution_of("r.example", answer(Some(&good), None, false))
+                .unwrap()
+                .digest,
+            good
+        );
+        assert!(
+            refusal(answer(Some("sha256:abc\x1b]52;c;eA==\x07"), None, false))
+                .contains("not a sha256 digest")
+        );
+        assert!(refusal(answer(Some(&good), Some(b"{}"), false)).contains("does not match"));
+        assert!(refusal(answer(None, None, true)).contains("larger than 4 MiB"));
+        let body = br#"{"schemaVersion":2}"#;
+        let computed = manifest::sha256_digest(body);
+        assert_eq!(
+            resolution_of("r.example", answer(Some(&computed), Some(body), false))
+                .unwrap()
+                .digest,
+            computed
+        );
+    }
 }

@@ -21,6 +21,10 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 /// itself (its digest is what a pull by tag records), never narrowed to one platform.
 pub const ACCEPTED: [&str; 4] = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST];
 
+/// The largest manifest body read (Distribution's own default limit is 4 MiB); a registry that
+/// sends more is answering something else, and is not allowed to fill memory.
+pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
+
 /// What one HEAD or GET of a manifest answered.
 #[derive(Debug)]
 pub struct ManifestAnswer {
@@ -30,6 +34,8 @@ pub struct ManifestAnswer {
     pub retry_after: Option<Duration>,
     /// The body (GET only).
     pub body: Option<Bytes>,
+    /// The GET's body was larger than [`MAX_MANIFEST_BYTES`]; `body` is then `None`.
+    pub oversized: bool,
 }
 
 /// `<scheme>://<host>/v2/<repository>/manifests/<tag>`
@@ -63,10 +69,13 @@ pub async fn fetch(
     let content_type = header("content-type").map(|c| media_type_of_content_type(&c));
     let retry_after =
         header("retry-after").and_then(|v| parse_retry_after(&v, jiff::Timestamp::now()));
-    let body = if is_get && status == 200 {
-        Some(response.bytes().await?)
+    let (body, oversized) = if is_get && status == 200 {
+        match read_capped(response, MAX_MANIFEST_BYTES).await? {
+            Some(bytes) => (Some(bytes), false),
+            None => (None, true),
+        }
     } else {
-        None
+        (None, false)
     };
     Ok(ManifestAnswer {
         status,
@@ -74,6 +83,36 @@ pub async fn fetch(
         content_type,
         retry_after,
         body,
+        oversized,
+    })
+}
+
+/// The body, read chunk by chunk up to `limit` bytes; `None` once it goes past it.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Bytes>, reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(body)))
+}
+
+/// Whether `text` is a well-formed `sha256:` digest (64 lowercase hex digits): what a
+/// registry's `Docker-Content-Digest` must be before it is shown or written into a pin.
+pub fn is_sha256_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -113,6 +152,54 @@ pub fn media_type_of_body(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_well_formed_sha256_digests_are_believed() {
+        let good = format!("sha256:{}", "0123456789abcdef".repeat(4));
+        assert!(is_sha256_digest(&good));
+        assert!(!is_sha256_digest(&good.to_uppercase()));
+        assert!(!is_sha256_digest(&good[..good.len() - 1]));
+        assert!(!is_sha256_digest(&format!("{good}\x1b]52;c;x\x07")));
+        assert!(!is_sha256_digest(&format!("sha512:{}", "a".repeat(64))));
+    }
+
+    /// A GET answered by a local server with `size` bytes of manifest.
+    async fn get_of(size: usize, declare_length: bool) -> ManifestAnswer {
+        use axum::response::IntoResponse;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v2/r/manifests/t", listener.local_addr().unwrap());
+        let app = axum::Router::new().fallback(move || async move {
+            let chunk = vec![b' '; 64 * 1024];
+            let chunks = size.div_ceil(chunk.len());
+            let stream = futures::stream::iter(
+                (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+            );
+            let mut response = axum::body::Body::from_stream(stream).into_response();
+            if declare_length {
+                response.headers_mut().insert(
+                    "content-length",
+                    (chunks * 64 * 1024).to_string().parse().unwrap(),
+                );
+            }
+            response
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        // reqwest is built without a crypto provider of its own, as in aigov.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        fetch(&reqwest::Client::new(), reqwest::Method::GET, &url, None)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_manifest_body_past_the_limit_is_not_read_into_memory() {
+        let small = get_of(64 * 1024, false).await;
+        assert!(!small.oversized && small.body.as_ref().unwrap().len() == 64 * 1024);
+        for declare_length in [false, true] {
+            let huge = get_of(MAX_MANIFEST_BYTES + 1, declare_length).await;
+            assert!(huge.oversized && huge.body.is_none(), "{declare_length}");
+        }
+    }
 
     #[test]
     fn retry_after_as_seconds_or_date() {

@@ -6,7 +6,7 @@ use super::classify::{NamespaceClass, classify_namespaces};
 use super::rbac::RbacIndex;
 use super::settings::RulesConfig;
 use crate::model::objects::*;
-use crate::model::workloads::{Pod, PodSpec, WorkloadKind};
+use crate::model::workloads::{ContainerStatus, Pod, PodSpec, WorkloadKind};
 use crate::model::{Kind, Labels, Snapshot};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::BTreeMap;
@@ -43,9 +43,27 @@ pub struct Unit<'a> {
     pub ai: AiSignals,
     /// Index into `snapshot.workloads`, or `None` for a bare pod.
     pub workload: Option<usize>,
+    /// The pods' container statuses by container name, so that a pod with many containers
+    /// is not scanned once per container.
+    statuses: HashMap<&'a str, Vec<(&'a Pod, &'a ContainerStatus)>>,
 }
 
-impl Unit<'_> {
+impl<'a> Unit<'a> {
+    /// The statuses the unit's pods report for `container`, with their pods, in pod order.
+    pub fn statuses_of(&self, container: &str) -> &[(&'a Pod, &'a ContainerStatus)] {
+        self.statuses.get(container).map_or(&[], Vec::as_slice)
+    }
+
+    fn add_pod(&mut self, pod: &'a Pod) {
+        self.pods.push(pod);
+        for status in &pod.container_statuses {
+            self.statuses
+                .entry(status.name.as_str())
+                .or_default()
+                .push((pod, status));
+        }
+    }
+
     pub fn is_ai(&self) -> bool {
         self.ai.is_ai()
     }
@@ -286,24 +304,28 @@ fn build_units<'a>(snapshot: &'a Snapshot, settings: &RulesConfig) -> Vec<Unit<'
             pods: Vec::new(),
             ai,
             workload: Some(i),
+            statuses: HashMap::default(),
         });
     }
     for pod in &snapshot.pods {
         match owner_of(&pod.meta).and_then(|owner| unit_of_workload[tops[owner]]) {
-            Some(unit) => units[unit].pods.push(pod),
+            Some(unit) => units[unit].add_pod(pod),
             None => {
                 let mut ai = signals.of(&pod.spec);
                 ai.custom_resource = custom_owner(&pod.meta);
-                units.push(Unit {
+                let mut unit = Unit {
                     kind: "Pod",
                     namespace: &pod.meta.namespace,
                     name: &pod.meta.name,
                     labels: &pod.meta.labels,
                     spec: &pod.spec,
-                    pods: vec![pod],
+                    pods: Vec::new(),
                     ai,
                     workload: None,
-                });
+                    statuses: HashMap::default(),
+                };
+                unit.add_pod(pod);
+                units.push(unit);
             }
         }
     }

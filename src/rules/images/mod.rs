@@ -20,6 +20,7 @@ use crate::model::Kind;
 use crate::model::image::{ImageRef, digest_of_image_id};
 use crate::model::workloads::Container;
 use crate::sanitize::sanitize;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const IMG_001: RuleInfo = RuleInfo {
@@ -139,15 +140,9 @@ pub(super) fn running_digests<'a>(
     container: &str,
 ) -> BTreeMap<&'a str, Vec<&'a str>> {
     let mut digests: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for pod in &unit.pods {
-        for status in pod
-            .container_statuses
-            .iter()
-            .filter(|s| s.name == container)
-        {
-            if let Some(digest) = digest_of_image_id(&status.image_id) {
-                digests.entry(digest).or_default().push(&pod.meta.name);
-            }
+    for (pod, status) in unit.statuses_of(container) {
+        if let Some(digest) = digest_of_image_id(&status.image_id) {
+            digests.entry(digest).or_default().push(&pod.meta.name);
         }
     }
     digests
@@ -327,15 +322,19 @@ fn diverging_digests(unit: &Unit, out: &mut Vec<Finding>) {
     // (container, image reference) -> digest -> pods
     let mut seen: BTreeMap<(&str, &str), BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
     for pod in &unit.pods {
+        let images: HashMap<&str, &str> = pod
+            .spec
+            .all_containers()
+            .map(|c| (c.name.as_str(), c.image.as_str()))
+            .collect();
         for status in &pod.container_statuses {
             let Some(digest) = digest_of_image_id(&status.image_id) else {
                 continue;
             };
-            let reference = pod
-                .spec
-                .all_containers()
-                .find(|c| c.name == status.name)
-                .map_or(status.image.as_str(), |c| c.image.as_str());
+            let reference = images
+                .get(status.name.as_str())
+                .copied()
+                .unwrap_or(status.image.as_str());
             seen.entry((status.name.as_str(), reference))
                 .or_default()
                 .entry(digest)

@@ -187,18 +187,12 @@ fn annotation_value(key: &str, value: &str) -> String {
 fn info(unit: &Unit, container: &crate::model::workloads::Container, init: bool) -> ImageInfo {
     let mut digests: BTreeMap<&str, usize> = BTreeMap::new();
     let mut pods = Vec::new();
-    for pod in &unit.pods {
-        for status in pod
-            .container_statuses
-            .iter()
-            .filter(|s| s.name == container.name)
-        {
-            if let Some(d) = digest_of_image_id(&status.image_id) {
-                *digests.entry(d).or_default() += 1;
-            }
-            if pods.len() < PODS_SHOWN {
-                pods.push((clean(&pod.meta.name), clean(&status.image_id)));
-            }
+    for (pod, status) in unit.statuses_of(&container.name) {
+        if let Some(d) = digest_of_image_id(&status.image_id) {
+            *digests.entry(d).or_default() += 1;
+        }
+        if pods.len() < PODS_SHOWN {
+            pods.push((clean(&pod.meta.name), clean(&status.image_id)));
         }
     }
     ImageInfo {
