@@ -313,7 +313,7 @@ mod tests {
             digest_header: digest_header.map(str::to_string),
             content_type: Some(manifest::OCI_MANIFEST.into()),
             retry_after: None,
-            body: body.map(|b| bytes::Bytes::copy_from_slice(b)),
+            body: body.map(bytes::Bytes::copy_from_slice),
             oversized,
         }
     }
