@@ -142,7 +142,7 @@ pub fn scan(
                 result.torn = Some(torn(bytes, pos, line_no, "not valid JSON"));
                 break;
             }
-            Err(e) => return Err(fail(Problem::NotJson(e.to_string()))),
+            Err(e) => return Err(fail(Problem::NotJson(one_line(&e)))),
         };
         let (record, schema) =
             check_line(&value, line, &result.head, &bytes[end + 1..], line_no).map_err(fail)?;
@@ -266,7 +266,9 @@ fn check_line(
     let typed = serde_json::from_value::<Record>(value.clone());
     let typed = if schema <= u64::from(SCHEMA_VERSION) {
         // A record in a layout this aigov knows must also read as one.
-        let record = typed.map_err(|e| Problem::NotARecord(e.to_string()))?;
+        // serde's message quotes the offending value, which the log's writer may have put
+        // anything into (an escaped newline, say): the failure must stay one line.
+        let record = typed.map_err(|e| Problem::NotARecord(one_line(&e)))?;
         if record.ts.parse::<jiff::Timestamp>().is_err() {
             return Err(Problem::NotARecord(format!(
                 "\"ts\" {:?} is not an RFC 3339 time",
@@ -295,6 +297,11 @@ fn line_with_seq(rest: &[u8], seq: u64) -> Option<usize> {
             .and_then(|v| v.get("seq").and_then(Value::as_u64))
             == Some(seq)
     })
+}
+
+/// An error's text as one sanitised line.
+fn one_line(error: &serde_json::Error) -> String {
+    crate::sanitize::sanitize(&error.to_string()).into_owned()
 }
 
 #[cfg(test)]
