@@ -159,18 +159,13 @@ async fn read_pull_secrets(
             "secrets": named,
             "registries": refs.values().flatten().collect::<std::collections::BTreeSet<_>>(),
         }));
-    let info = session.connection.audit_session("read pull secrets");
-    crate::audit::AuditLog::open_default()
-        .map(|log| crate::audit::Session::new(log, info))
-        .and_then(|mut audit| {
-            audit.append(entry)?;
-            audit.finish()
-        })
-        .map_err(|e| {
+    super::session::record_first(&session.connection, "read pull secrets", vec![entry]).map_err(
+        |e| {
             CommandError::Usage(format!(
                 "no pull secret was read: the audit log refused the record of it ({e})"
             ))
-        })?;
+        },
+    )?;
     let (credentials, problems) = pull_secrets::read(&session.connection, &refs).await;
     for problem in problems {
         eprintln!("aigov: warning: {}", crate::sanitize::sanitize(&problem));

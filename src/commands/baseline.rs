@@ -51,18 +51,13 @@ pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             "secrets": baseline.secrets.len(),
         }),
     );
-    let info = session.connection.audit_session("baseline save");
-    crate::audit::AuditLog::open_default()
-        .map(|log| crate::audit::Session::new(log, info))
-        .and_then(|mut audit| {
-            audit.append(entry)?;
-            audit.finish()
-        })
-        .map_err(|e| {
+    super::session::record_first(&session.connection, "baseline save", vec![entry]).map_err(
+        |e| {
             CommandError::Usage(format!(
                 "the baseline was not saved: the audit log refused it ({e})"
             ))
-        })?;
+        },
+    )?;
     let path = crate::baseline::save(&baseline).map_err(CommandError::Io)?;
     print(&format!(
         "saved the baseline for context {}: {} ConfigMap{} ({} key{}), {} Secret{}\n{}\n",
@@ -110,20 +105,11 @@ pub async fn accept(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, Com
         entries.push(entry);
     }
     baseline.saved_at = jiff::Timestamp::now().to_string();
-    let info = session.connection.audit_session("baseline accept");
-    crate::audit::AuditLog::open_default()
-        .map(|log| crate::audit::Session::new(log, info))
-        .and_then(|mut audit| {
-            for entry in entries {
-                audit.append(entry)?;
-            }
-            audit.finish()
-        })
-        .map_err(|e| {
-            CommandError::Usage(format!(
-                "the baseline was not changed: the audit log refused it ({e})"
-            ))
-        })?;
+    super::session::record_first(&session.connection, "baseline accept", entries).map_err(|e| {
+        CommandError::Usage(format!(
+            "the baseline was not changed: the audit log refused it ({e})"
+        ))
+    })?;
     let path = crate::baseline::save(&baseline).map_err(CommandError::Io)?;
     print(&format!(
         "accepted {} finding{} into the baseline for context {}\n{}\n",

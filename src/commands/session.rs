@@ -105,3 +105,20 @@ pub fn insecure_tls_warning(connection: &Connection) -> String {
         }
     )
 }
+
+/// Record `entries` in the default audit log, in an audit session of their own for `command`
+/// on `connection`, before the caller acts on them: if the log refuses, the caller does not act.
+pub fn record_first(
+    connection: &Connection,
+    command: &str,
+    entries: Vec<crate::audit::Entry>,
+) -> Result<(), crate::audit::Error> {
+    let mut audit = crate::audit::Session::new(
+        crate::audit::AuditLog::open_default()?,
+        connection.audit_session(command),
+    );
+    for entry in entries {
+        audit.append(entry)?;
+    }
+    audit.finish().map(|_| ())
+}
