@@ -8,9 +8,7 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::TestSim;
-use common::serve::aigov_binary;
 use common::tmux::Session;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -79,20 +77,10 @@ fn exec_user(plugin: &Path, args: &[&str]) -> String {
 }
 
 fn aigov(kubeconfig: &Path, data: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(aigov_binary())
-        .env("AIGOV_DATA_DIR", data)
-        .env("AIGOV_CONFIG_DIR", data.join("config"))
-        .env("HOME", "/nonexistent-home")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let kubeconfig = kubeconfig.display().to_string();
+    common::serve::run_aigov(
+        data,
+        &[&["--kubeconfig", kubeconfig.as_str()], args].concat(),
     )
 }
 

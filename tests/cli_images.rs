@@ -6,25 +6,10 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::serve::aigov_binary;
 use serde_json::Value;
 
 fn aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(aigov_binary())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent-home")
-        .env("AIGOV_DATA_DIR", data)
-        .env("AIGOV_CONFIG_DIR", data.join("config"))
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::serve::run_aigov(data, args)
 }
 
 #[test]

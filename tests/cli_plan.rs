@@ -6,27 +6,16 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::serve::{ServedSim, aigov_binary, serve};
+use common::serve::{ServedSim, serve};
 use std::path::Path;
 
 const FINDING: &str = "AIGOV-NS-003:Namespace//notebooks#";
 
 fn aigov(sim: &ServedSim, data: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(aigov_binary())
-        .env("AIGOV_DATA_DIR", data)
-        .env("AIGOV_CONFIG_DIR", data.join("config"))
-        .env("HOME", "/nonexistent-home")
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    let kubeconfig = sim.kubeconfig.display().to_string();
+    common::serve::run_aigov(
+        data,
+        &[&["--kubeconfig", kubeconfig.as_str()], args].concat(),
     )
 }
 

@@ -10,9 +10,7 @@ mod common;
 use aigov::cluster::{LoadOptions, load};
 use aigov::registry::{RegistryClient, RegistryOptions, gather, pull_secrets, tagged_images};
 use aigov::rules::{RulesConfig, View};
-use assert_cmd::Command;
 use common::registry::{TestRegistry, registry_available};
-use common::serve::aigov_binary;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, PostParams};
 use serde_json::json;
@@ -99,20 +97,7 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
 }
 
 fn aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(aigov_binary())
-        .env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent-home")
-        .env("AIGOV_DATA_DIR", data)
-        .env("AIGOV_CONFIG_DIR", data.join("config"))
-        .args(args)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::serve::run_aigov(data, args)
 }
 
 #[test]

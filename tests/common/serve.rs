@@ -51,3 +51,22 @@ impl Drop for ServedSim {
         let _ = self.child.wait();
     }
 }
+
+/// Run the real binary with `data` as its data and config directory, no home and no
+/// `KUBECONFIG`: (exit code, stdout, stderr).
+pub fn run_aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::new(aigov_binary())
+        .env_remove("KUBECONFIG")
+        .env("HOME", "/nonexistent-home")
+        .env("AIGOV_DATA_DIR", data)
+        .env("AIGOV_CONFIG_DIR", data.join("config"))
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        out.status.code().expect("exited"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
