@@ -167,19 +167,14 @@ async fn approve(
     approval: crate::consent::Approval,
 ) -> Result<(), Error> {
     use crate::consent::{ConsentStore, Refusal, ask_on_terminal, decide};
-    let (program, context) = (program.clone(), context.to_string());
-    let decided = tokio::task::spawn_blocking(move || {
+    let context = context.to_string();
+    let (asked, shown) = (program.clone(), context.clone());
+    let answer = tokio::task::spawn_blocking(move || {
         let store = ConsentStore::default_location();
-        let answer = decide(&store, &program, approval, |p| ask_on_terminal(p, &context));
-        (answer, program, context)
+        decide(&store, &asked, approval, |p| ask_on_terminal(p, &shown))
     })
-    .await;
-    let Ok((answer, program, context)) = decided else {
-        return Err(Error::BadContext {
-            context: String::new(),
-            reason: "the consent prompt failed".into(),
-        });
-    };
+    .await
+    .unwrap_or_else(|_| Err(Refusal::Store("the consent prompt failed".into())));
     match answer {
         Ok(()) => Ok(()),
         Err(Refusal::NotAgreed) => Err(Error::ExecNotAgreed {
