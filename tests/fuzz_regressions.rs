@@ -138,3 +138,30 @@ fn kubeconfig_parse_matches_kubes_file_reader() {
         Some("/etc/kube/ca.pem")
     );
 }
+
+/// The `float-roundtrip` input (a log whose float does not survive serde_json's default parser,
+/// so its hash chain never verifies) cannot fail its replay under `cargo test`: the
+/// dev-dependency jsonschema turns serde_json's `float_roundtrip` on in test builds whatever
+/// aigov asks for. What keeps the fix is aigov's own dependency asking for it, so that the
+/// shipped binary, built without dev-dependencies, has it; this checks that request.
+#[test]
+fn the_shipped_build_asks_serde_json_for_exact_float_round_trips() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let manifest: toml::Table = toml::from_str(&manifest).unwrap();
+    let features = manifest["dependencies"]["serde_json"]
+        .get("features")
+        .and_then(|features| features.as_array())
+        .map(|features| {
+            features
+                .iter()
+                .filter_map(|f| f.as_str())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(
+        features.contains(&"float_roundtrip"),
+        "[dependencies] serde_json must enable float_roundtrip (features: {features:?}); \
+         without it `aigov log verify` reports a false tamper on logs holding such floats"
+    );
+}
