@@ -312,18 +312,20 @@ impl Keymap {
             .copied()
     }
 
+    /// The keys bound to an action, as shown to the user (`7`, `j/down`); empty when the
+    /// user's config took every key away from it.
+    pub fn keys_label(&self, scope: Scope, action: &'static str) -> String {
+        self.keys_of
+            .get(&(scope, action))
+            .map(|keys| keys.iter().map(Key::display).collect::<Vec<_>>().join("/"))
+            .unwrap_or_default()
+    }
+
     /// `(keys, help)` for every binding of a scope, as the help screen lists them.
     pub fn describe(&self, scope: Scope) -> Vec<(String, &'static str, bool)> {
         declarations(scope)
             .iter()
-            .map(|b| {
-                let keys = self
-                    .keys_of
-                    .get(&(scope, b.action))
-                    .map(|keys| keys.iter().map(Key::display).collect::<Vec<_>>().join("/"))
-                    .unwrap_or_default();
-                (keys, b.help, b.hint)
-            })
+            .map(|b| (self.keys_label(scope, b.action), b.help, b.hint))
             .collect()
     }
 }

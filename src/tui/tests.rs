@@ -423,3 +423,31 @@ fn the_audit_log_view_reads_the_log_when_opened_and_lists_newest_first() {
         "an untrusted log shows no rows"
     );
 }
+
+#[test]
+fn the_overview_names_the_key_that_shows_every_finding() {
+    let screen = super::views::reach::tests::screen;
+    let title_of = |app: &mut App| {
+        screen(app, 160, 48)
+            .lines()
+            .find(|line| line.contains("Most severe findings"))
+            .map(str::to_string)
+            .expect("the overview shows its most severe findings")
+    };
+    let mut app = loaded_app(Keymap::default());
+    let total = app.data.as_ref().expect("loaded").evaluation.findings.len();
+    assert!(total > 0);
+    assert!(
+        title_of(&mut app).contains(&format!(" of {total} (7 for all)")),
+        "{}",
+        title_of(&mut app)
+    );
+
+    let overrides: toml::Table = toml::from_str("\"go.findings\" = \"F\"\n").unwrap();
+    let mut app = loaded_app(Keymap::new(&overrides));
+    assert!(
+        title_of(&mut app).contains("(F for all)"),
+        "{}",
+        title_of(&mut app)
+    );
+}

@@ -7,7 +7,7 @@ use crate::model::Coverage;
 use crate::rules::{Area, Severity};
 use crate::tui::action::Effect;
 use crate::tui::app::App;
-use crate::tui::keymap::Binding;
+use crate::tui::keymap::{Binding, Scope};
 use crate::tui::table::TableModel;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -252,8 +252,19 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    let total: usize = data.per_severity.iter().sum();
+    let all_findings_key = app.keymap.keys_label(Scope::Global, "go.findings");
+    let all_findings_key = if all_findings_key.is_empty() {
+        ":findings".to_string()
+    } else {
+        all_findings_key
+    };
+    let top_title = format!(
+        "Most severe findings: {} of {total} ({all_findings_key} for all)",
+        data.top.len()
+    );
     frame.render_widget(
-        Paragraph::new(top_lines).block(block("Top findings (7: all findings)", app)),
+        Paragraph::new(top_lines).block(block(&top_title, app)),
         critical,
     );
     let mut unread: Vec<Line> = data
