@@ -42,12 +42,8 @@ pub fn referenced(
             continue;
         }
         let from_account = view
-            .snapshot
-            .service_accounts
-            .iter()
-            .filter(|sa| {
-                sa.meta.namespace == unit.namespace && sa.meta.name == unit.spec.service_account
-            })
+            .service_account(unit.namespace, &unit.spec.service_account)
+            .into_iter()
             .flat_map(|sa| sa.image_pull_secrets.iter());
         for name in unit.spec.image_pull_secrets.iter().chain(from_account) {
             out.entry(PullSecretRef {

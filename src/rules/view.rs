@@ -8,7 +8,7 @@ use super::settings::RulesConfig;
 use crate::model::objects::*;
 use crate::model::workloads::{ContainerStatus, Pod, PodSpec, WorkloadKind};
 use crate::model::{Kind, Labels, Snapshot};
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 
 /// Why a unit counts as an AI workload.
@@ -132,7 +132,7 @@ pub struct View<'a> {
     pvcs: HashMap<(&'a str, &'a str), &'a PersistentVolumeClaim>,
     pvs: HashMap<&'a str, &'a PersistentVolume>,
     storage_classes: HashMap<&'a str, &'a StorageClass>,
-    service_accounts: HashSet<(&'a str, &'a str)>,
+    service_accounts: HashMap<(&'a str, &'a str), &'a ServiceAccount>,
 }
 
 fn workload_name(kind: WorkloadKind) -> &'static str {
@@ -174,7 +174,7 @@ impl<'a> View<'a> {
             service_accounts: snapshot
                 .service_accounts
                 .iter()
-                .map(|s| (s.meta.namespace.as_str(), s.meta.name.as_str()))
+                .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
                 .collect(),
             units,
         }
@@ -206,7 +206,11 @@ impl<'a> View<'a> {
     /// Whether a service account exists. Only meaningful when ServiceAccounts were read in
     /// that namespace: check [`View::known`] first.
     pub fn service_account_exists(&self, namespace: &str, name: &str) -> bool {
-        self.service_accounts.contains(&(namespace, name))
+        self.service_account(namespace, name).is_some()
+    }
+
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&'a ServiceAccount> {
+        self.service_accounts.get(&(namespace, name)).copied()
     }
 
     /// Whether `kind` was read completely in `namespace` (empty: cluster-wide).
