@@ -1,8 +1,10 @@
-//! The in-memory cache of resolved tags, keyed by registry, repository and tag, with a TTL, so
-//! repeated look-ups (a re-check, the second of two views) do not reach the network.
+//! In-memory caches with a TTL, so repeated look-ups (a re-check, the second of two views) do
+//! not reach the network: resolved tags, keyed by registry, repository and tag, and (through
+//! the same [`TtlCache`]) the registries' immutability settings.
 
 use super::outcome::Resolution;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,41 +22,66 @@ impl std::fmt::Display for TagKey {
     }
 }
 
+/// Successful answers kept for a TTL: resolved tags here, and the registries' immutability
+/// settings (`immutability`). Failures are never put, so they are asked again.
 #[derive(Debug)]
-pub struct ResolutionCache {
+pub struct TtlCache<K, V> {
     ttl: Duration,
-    entries: Mutex<HashMap<TagKey, (Resolution, Instant)>>,
+    entries: Mutex<HashMap<K, (V, Instant)>>,
 }
 
-impl ResolutionCache {
+impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration) -> Self {
-        ResolutionCache {
+        TtlCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
-    /// A fresh entry, marked `from_cache`. Only successes are cached: a failure is asked again.
-    pub fn get(&self, key: &TagKey) -> Option<Resolution> {
+    /// The entry, if it is younger than the TTL.
+    pub fn get(&self, key: &K) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        let (resolution, stored) = entries.get(key)?;
-        (stored.elapsed() < self.ttl).then(|| Resolution {
+        let (value, stored) = entries.get(key)?;
+        (stored.elapsed() < self.ttl).then(|| value.clone())
+    }
+
+    pub fn put(&self, key: K, value: V) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(key, (value, Instant::now()));
+        }
+    }
+
+    /// Forget one entry (the console's re-check of one image).
+    pub fn forget(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+}
+
+/// Resolved tags; what comes out is marked `from_cache`.
+#[derive(Debug)]
+pub struct ResolutionCache(TtlCache<TagKey, Resolution>);
+
+impl ResolutionCache {
+    pub fn new(ttl: Duration) -> Self {
+        ResolutionCache(TtlCache::new(ttl))
+    }
+
+    /// A fresh entry, marked `from_cache`.
+    pub fn get(&self, key: &TagKey) -> Option<Resolution> {
+        self.0.get(key).map(|resolution| Resolution {
             from_cache: true,
-            ..resolution.clone()
+            ..resolution
         })
     }
 
     pub fn put(&self, key: TagKey, resolution: &Resolution) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(key, (resolution.clone(), Instant::now()));
-        }
+        self.0.put(key, resolution.clone());
     }
 
-    /// Forget one tag (the console's re-check of one image).
     pub fn forget(&self, key: &TagKey) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
-        }
+        self.0.forget(key);
     }
 }
 

@@ -16,6 +16,7 @@ mod ecr;
 mod harbor;
 
 use super::auth::{Authorizer, classify_transport};
+use super::cache::TtlCache;
 use super::client::tag_key;
 use super::options::{RegistryOptions, api_host};
 use super::outcome::{Lookup, UnknownReason};
@@ -24,9 +25,8 @@ use crate::rules::images::ImmutabilitySetting;
 use crate::sanitize::sanitize;
 use futures::StreamExt;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use ecr::{EcrHost, RepositorySetting, ecr_host};
 pub use harbor::doublestar_match;
@@ -36,39 +36,6 @@ pub struct Context<'a> {
     pub http: &'a reqwest::Client,
     pub auth: &'a Authorizer,
     pub options: &'a RegistryOptions,
-}
-
-/// Successful answers, kept for a TTL.
-struct TtlCache<K, V> {
-    ttl: Duration,
-    entries: Mutex<HashMap<K, (V, Instant)>>,
-}
-
-impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
-    fn new(ttl: Duration) -> Self {
-        TtlCache {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().ok()?;
-        let (value, stored) = entries.get(key)?;
-        (stored.elapsed() < self.ttl).then(|| value.clone())
-    }
-
-    fn put(&self, key: K, value: V) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(key, (value, Instant::now()));
-        }
-    }
-
-    fn forget(&self, key: &K) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
-        }
-    }
 }
 
 /// One Harbor project's immutable-tag rules, shared between the cache and the images.
