@@ -94,18 +94,8 @@ fn valid_digest(d: &str) -> bool {
         .split(['+', '.', '_', '-'])
         .all(|c| !c.is_empty() && c.bytes().all(alnum_lower));
     let hex_ok = match algorithm {
-        "sha256" => {
-            hex.len() == 64
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        }
-        "sha512" => {
-            hex.len() == 128
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        }
+        "sha256" => is_lower_hex(hex, 64),
+        "sha512" => is_lower_hex(hex, 128),
         _ => {
             hex.len() >= 32
                 && hex
@@ -114,6 +104,20 @@ fn valid_digest(d: &str) -> bool {
         }
     };
     algorithm_ok && hex_ok
+}
+
+fn is_lower_hex(hex: &str, len: usize) -> bool {
+    hex.len() == len
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Whether `text` is a well-formed `sha256:` digest (64 lowercase hex digits): what a
+/// registry's `Docker-Content-Digest` must be before it is shown or written into a pin.
+pub fn is_sha256_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:")
+        .is_some_and(|hex| is_lower_hex(hex, 64))
 }
 
 impl ImageRef {
@@ -225,6 +229,16 @@ pub fn digest_of_image_id(image_id: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_well_formed_sha256_digests_are_believed() {
+        let good = format!("sha256:{}", "0123456789abcdef".repeat(4));
+        assert!(is_sha256_digest(&good));
+        assert!(!is_sha256_digest(&good.to_uppercase()));
+        assert!(!is_sha256_digest(&good[..good.len() - 1]));
+        assert!(!is_sha256_digest(&format!("{good}\x1b]52;c;x\x07")));
+        assert!(!is_sha256_digest(&format!("sha512:{}", "a".repeat(64))));
+    }
 
     const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -273,7 +273,7 @@ fn resolution_of(registry: &str, answer: ManifestAnswer) -> Result<Resolution, U
                 .clone()
                 .ok_or_else(|| protocol("no Docker-Content-Digest header"))?;
             // It is shown, and written into a pin: only a well-formed digest is believed.
-            if !manifest::is_sha256_digest(&header) {
+            if !crate::model::image::is_sha256_digest(&header) {
                 return Err(protocol(
                     "the Docker-Content-Digest header is not a sha256 digest",
                 ));
