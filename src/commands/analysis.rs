@@ -110,22 +110,11 @@ pub async fn registry_facts(
     } else {
         Default::default()
     };
-    let docker_config = crate::registry::default_docker_config_path().filter(|p| p.exists());
     let options = RegistryOptions {
-        helper_consent: docker_config
-            .as_deref()
-            .map_or_else(Default::default, |path| {
-                crate::registry::helper_consent(
-                    crate::consent::ConsentStore::default_location(),
-                    global.exec_approval(),
-                    path,
-                )
-            }),
-        docker_config,
         credentials: pulled_with,
         mirror: session.demo_registry(),
         request_timeout: global.timeout,
-        ..RegistryOptions::default()
+        ..crate::registry::with_operator_docker_config(global.exec_approval())
     };
     let client = RegistryClient::new(options).map_err(|e| CommandError::Io(e.to_string()))?;
     let history = crate::registry::history_dir();

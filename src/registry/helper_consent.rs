@@ -3,6 +3,7 @@
 //! consent store holds it, the operator agrees at the terminal, or `--allow-exec` is given.
 
 use super::credentials::HelperConsent;
+use super::options::RegistryOptions;
 use crate::consent::{Approval, ConsentStore, Program, ask_on_terminal, decide};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,22 @@ pub fn helper_program(helper: &str, docker_config: &Path) -> Program {
         command: format!("docker-credential-{helper}"),
         args: vec!["get".into()],
         source: docker_config.display().to_string(),
+    }
+}
+
+/// Options that read the operator's Docker config (`~/.docker/config.json`, when it exists),
+/// with its credential helpers under `approval` and the default consent store; the rest are
+/// the defaults, for the caller to fill in.
+pub fn with_operator_docker_config(approval: Approval) -> RegistryOptions {
+    let docker_config = super::default_docker_config_path().filter(|p| p.exists());
+    RegistryOptions {
+        helper_consent: docker_config
+            .as_deref()
+            .map_or_else(Default::default, |path| {
+                helper_consent(ConsentStore::default_location(), approval, path)
+            }),
+        docker_config,
+        ..RegistryOptions::default()
     }
 }
 

@@ -39,7 +39,7 @@ pub use credentials::{
     default_docker_config_path,
 };
 pub use gather::{Gathered, gather, tagged_images};
-pub use helper_consent::{helper_consent, helper_program};
+pub use helper_consent::with_operator_docker_config;
 pub use history::{HistoryError, Sighting, TagHistory, TagMoved, default_dir as history_dir};
 pub use immutability::{EcrHost, doublestar_match, ecr_host};
 pub use manifest::{

@@ -97,28 +97,17 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
     // Look-ups run while the console has the terminal: a credential helper runs only with a
     // stored consent or --allow-exec, never after a prompt.
     let registry = (!global.offline).then(|| {
-        let docker_config = crate::registry::default_docker_config_path().filter(|p| p.exists());
         let approval = match connect.exec {
             crate::consent::Approval::Allow => crate::consent::Approval::Allow,
             _ => crate::consent::Approval::StoredOnly,
         };
         crate::registry::RegistryOptions {
-            helper_consent: docker_config
-                .as_deref()
-                .map_or_else(Default::default, |path| {
-                    crate::registry::helper_consent(
-                        crate::consent::ConsentStore::default_location(),
-                        approval,
-                        path,
-                    )
-                }),
-            docker_config,
             mirror: _demo.as_ref().map(|(sim, _)| crate::registry::Mirror {
                 base_url: sim.url(),
                 ca_pem: Some(sim.ca_pem.clone()),
             }),
             request_timeout: connect.timeout,
-            ..crate::registry::RegistryOptions::default()
+            ..crate::registry::with_operator_docker_config(approval)
         }
     });
     let (runner, mut actions) = runner::start(runner::RunnerConfig {
