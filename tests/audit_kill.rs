@@ -16,7 +16,7 @@ use aigov::remediation::plan::{self, Plan};
 use aigov::remediation::{PlannedChange, Proposal, propose};
 use aigov::rules::{Inputs, evaluate};
 use aigov::sim::{FaultSettings, LoggedRequest};
-use common::serve::aigov_binary;
+use common::serve::aigov_command;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
@@ -80,11 +80,8 @@ fn data_dir_with_plan(t: &common::TestSim, changes: &[PlannedChange]) -> tempfil
 }
 
 fn aigov(t: &common::TestSim, data: &Path) -> Command {
-    let mut cmd = Command::new(aigov_binary());
-    cmd.env_remove("KUBECONFIG")
-        .env("HOME", "/nonexistent-home")
-        .env("AIGOV_DATA_DIR", data)
-        .arg("--kubeconfig")
+    let mut cmd = Command::from(aigov_command(data));
+    cmd.arg("--kubeconfig")
         .arg(&t.kubeconfig)
         .args(["--context", CONTEXT, "--offline", "--timeout", "5s"])
         .kill_on_drop(true);
@@ -155,6 +152,35 @@ fn results_written(data: &Path) -> usize {
 
 fn records(data: &Path) -> Vec<Record> {
     aigov::audit::show::read(&audit_path(data)).unwrap().0
+}
+
+/// `aigov plan review`, the next command to open a log with a torn last line, repairs it:
+/// it exits 0 or 1, the log then verifies, and the repair is recorded as a note, returned.
+async fn review_repairs(t: &common::TestSim, data: &Path, what: &str) -> Record {
+    let review = aigov(t, data)
+        .args(["plan", "review"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        matches!(review.status.code(), Some(0 | 1)),
+        "{what}: {}",
+        String::from_utf8_lossy(&review.stderr)
+    );
+    assert!(
+        matches!(log_verify(t, data).await, Verified::Ok),
+        "{what}: repaired"
+    );
+    records(data)
+        .into_iter()
+        .find(|r| {
+            r.entry.kind == EntryKind::Note
+                && r.entry
+                    .details
+                    .as_ref()
+                    .is_some_and(|d| d["event"] == "repaired_torn_line")
+        })
+        .unwrap_or_else(|| panic!("{what}: the repair is recorded as a note"))
 }
 
 /// Where a kill landed, read from the log: before any intent, between the first intent and
@@ -322,28 +348,7 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
                 text.trim_end()
             );
             // The next command that opens the log repairs it.
-            let review = aigov(&t, data.path())
-                .args(["plan", "review"])
-                .output()
-                .await
-                .unwrap();
-            assert!(
-                matches!(review.status.code(), Some(0 | 1)),
-                "run {run}: {}",
-                String::from_utf8_lossy(&review.stderr)
-            );
-            assert!(
-                matches!(log_verify(&t, data.path()).await, Verified::Ok),
-                "run {run}: repaired"
-            );
-            let repaired = records(data.path()).iter().any(|r| {
-                r.entry.kind == EntryKind::Note
-                    && r.entry
-                        .details
-                        .as_ref()
-                        .is_some_and(|d| d["event"] == "repaired_torn_line")
-            });
-            assert!(repaired, "run {run}: the repair is recorded as a note");
+            review_repairs(&t, data.path(), &format!("run {run}")).await;
             summary.repairs += 1;
         }
         let records = records(data.path());
@@ -365,6 +370,10 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
     assert_eq!(summary.before + summary.during + summary.after, RUNS);
     assert_eq!(summary.torn, summary.repairs);
     assert!(
+        summary.writes_seen > 0,
+        "some writes reached the simulator: every-write-has-its-intent was checked on something"
+    );
+    assert!(
         summary.during > 0,
         "some kills landed inside the apply: the test exercised what it claims"
     );
@@ -375,7 +384,7 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
 /// that `write` would leave it, and the next `plan` command must repair it with a note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_cut_in_its_last_line_is_reported_torn_and_repaired_by_the_next_plan_command() {
-    let t = common::sim_with(aigov::sim::SimOptions::default()).await;
+    let t = common::demo_sim().await;
     let planned = changes(&t).await;
     let data = data_dir_with_plan(&t, &planned);
     let status = aigov(&t, data.path())
@@ -400,28 +409,8 @@ async fn a_log_cut_in_its_last_line_is_reported_torn_and_repaired_by_the_next_pl
     let Verified::Torn(text) = log_verify(&t, data.path()).await else {
         panic!("a log cut mid-line verifies as torn");
     };
-    let review = aigov(&t, data.path())
-        .args(["plan", "review"])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        matches!(review.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&review.stderr)
-    );
-    assert!(matches!(log_verify(&t, data.path()).await, Verified::Ok));
+    let note = review_repairs(&t, data.path(), "the cut log").await;
     let after = records(data.path());
-    let note = after
-        .iter()
-        .find(|r| {
-            r.entry.kind == EntryKind::Note
-                && r.entry
-                    .details
-                    .as_ref()
-                    .is_some_and(|d| d["event"] == "repaired_torn_line")
-        })
-        .expect("the repair is recorded as a note");
     let details = note.entry.details.clone().unwrap();
     assert_eq!(
         details["torn_bytes"].as_u64(),

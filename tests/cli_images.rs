@@ -6,16 +6,13 @@
 
 mod common;
 
+use common::serve::run_aigov;
 use serde_json::Value;
-
-fn aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    common::serve::run_aigov(data, args)
-}
 
 #[test]
 fn the_demo_registry_answers_and_moved_tags_are_reported() {
     let data = tempfile::tempdir().unwrap();
-    let (code, out, err) = aigov(data.path(), &["--demo", "images", "--format", "json"]);
+    let (code, out, err) = run_aigov(data.path(), &["--demo", "images", "--format", "json"]);
     assert_eq!(code, 1, "moved tags make it exit 1: {err}");
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     let vllm = rows
@@ -57,7 +54,7 @@ fn the_demo_registry_answers_and_moved_tags_are_reported() {
         0o600
     );
 
-    let (code, table, _) = aigov(data.path(), &["--demo", "images"]);
+    let (code, table, _) = run_aigov(data.path(), &["--demo", "images"]);
     assert_eq!(code, 1);
     assert!(table.starts_with("IMAGE"), "{table}");
     assert!(table.contains("MOVED"), "{table}");
@@ -66,7 +63,7 @@ fn the_demo_registry_answers_and_moved_tags_are_reported() {
 #[test]
 fn offline_asks_no_registry_and_audit_gains_the_registry_rules_otherwise() {
     let data = tempfile::tempdir().unwrap();
-    let (code, out, err) = aigov(
+    let (code, out, err) = run_aigov(
         data.path(),
         &["--demo", "--offline", "images", "--format", "json"],
     );
@@ -83,7 +80,7 @@ fn offline_asks_no_registry_and_audit_gains_the_registry_rules_otherwise() {
     );
 
     let rules = |args: &[&str]| -> Vec<String> {
-        let (code, out, err) = aigov(data.path(), args);
+        let (code, out, err) = run_aigov(data.path(), args);
         assert!(code == 0 || code == 1, "{err}");
         let doc: Value = serde_json::from_str(&out).unwrap();
         doc["findings"]

@@ -11,6 +11,7 @@ use aigov::cluster::{LoadOptions, load};
 use aigov::registry::{RegistryClient, RegistryOptions, gather, pull_secrets, tagged_images};
 use aigov::rules::{RulesConfig, View};
 use common::registry::{TestRegistry, registry_available};
+use common::serve::run_aigov;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, PostParams};
 use serde_json::json;
@@ -96,20 +97,16 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
     );
 }
 
-fn aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    common::serve::run_aigov(data, args)
-}
-
 #[test]
 fn the_opt_in_is_audited_before_any_secret_is_read() {
     let data = tempfile::tempdir().unwrap();
     let log = data.path().join("audit").join("audit.jsonl");
 
-    let (code, out, err) = aigov(data.path(), &["--demo", "images"]);
+    let (code, out, err) = run_aigov(data.path(), &["--demo", "images"]);
     assert!(code <= 1, "{out}{err}");
     assert!(!log.exists(), "nothing to record without the flag");
 
-    let (code, out, err) = aigov(data.path(), &["--demo", "images", "--read-pull-secrets"]);
+    let (code, out, err) = run_aigov(data.path(), &["--demo", "images", "--read-pull-secrets"]);
     assert!(code <= 1, "{out}{err}");
     let text = std::fs::read_to_string(&log).unwrap();
     let entries: Vec<serde_json::Value> = text
@@ -134,6 +131,6 @@ fn the_opt_in_is_audited_before_any_secret_is_read() {
         !secrets.is_empty() && secrets.iter().all(|s| s.contains('/')),
         "{note}"
     );
-    let (code, verified, _) = aigov(data.path(), &["log", "verify"]);
+    let (code, verified, _) = run_aigov(data.path(), &["log", "verify"]);
     assert_eq!(code, 0, "{verified}");
 }

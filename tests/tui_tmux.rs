@@ -6,10 +6,9 @@
 
 mod common;
 
-use common::serve::aigov_binary;
+use common::serve::run_aigov;
 use common::tmux::Session;
 use std::path::Path;
-use std::process::Command;
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -211,13 +210,8 @@ fn a_fix_is_staged_reviewed_justified_confirmed_applied_and_audited() {
     assert_eq!(plan.changes.len(), 1);
     // The audit trail of that session verifies: session start, stage, dry run, intent,
     // result, export and session end.
-    let out = Command::new(aigov_binary())
-        .env("AIGOV_DATA_DIR", s.dir.path())
-        .args(["log", "verify"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    let (code, stdout, stderr) = run_aigov(s.dir.path(), &["log", "verify"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
     // Framed by the console session's start and end.
     assert!(stdout.starts_with("OK: 7 entries"), "{stdout}");
 }
@@ -243,16 +237,4 @@ fn the_demo_registry_answers_in_the_background_and_moved_tags_show_in_images() {
     assert!(moved.contains("llm-inference"), "{moved}");
     s.keys(&["q"]);
     assert_eq!(s.status(), Some(0));
-}
-
-#[test]
-fn the_console_without_a_terminal_is_a_clear_error() {
-    let out = Command::new(aigov_binary())
-        .env("KUBECONFIG", "/nonexistent")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("needs a terminal"), "{stderr}");
-    let _ = Path::new("/");
 }

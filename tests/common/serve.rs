@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub struct ServedSim {
@@ -52,14 +52,23 @@ impl Drop for ServedSim {
     }
 }
 
-/// Run the real binary with `data` as its data and config directory, no home and no
-/// `KUBECONFIG`: (exit code, stdout, stderr).
-pub fn run_aigov(data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = assert_cmd::Command::new(aigov_binary())
+/// The real binary, isolated from the machine it runs on: `data` is its data directory and
+/// `data/config` its config directory (so no `config.toml` of the developer's applies), with
+/// no home, no `KUBECONFIG` and no `DOCKER_CONFIG`.
+pub fn aigov_command(data: &Path) -> Command {
+    let mut command = Command::new(aigov_binary());
+    command
         .env_remove("KUBECONFIG")
+        .env_remove("DOCKER_CONFIG")
         .env("HOME", "/nonexistent-home")
         .env("AIGOV_DATA_DIR", data)
-        .env("AIGOV_CONFIG_DIR", data.join("config"))
+        .env("AIGOV_CONFIG_DIR", data.join("config"));
+    command
+}
+
+/// Run [`aigov_command`] with `args`: (exit code, stdout, stderr).
+pub fn run_aigov(data: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::from_std(aigov_command(data))
         .args(args)
         .timeout(std::time::Duration::from_secs(120))
         .output()

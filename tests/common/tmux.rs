@@ -10,12 +10,28 @@ use std::time::{Duration, Instant};
 /// A tmux server of the tests' own, so they neither see nor disturb the user's sessions.
 const SOCKET: &str = "aigov-tests";
 
-pub fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux")
+fn tmux_output(args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
         .args(["-L", SOCKET])
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Run tmux on the tests' server: its stdout, whether or not it succeeded.
+pub fn tmux(args: &[&str]) -> String {
+    String::from_utf8_lossy(&tmux_output(args).stdout).into_owned()
+}
+
+/// [`tmux`], failing the test at once if tmux does not succeed.
+pub fn tmux_ok(args: &[&str]) -> String {
+    let out = tmux_output(args);
+    assert!(
+        out.status.success(),
+        "tmux {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim_end()
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -43,7 +59,9 @@ impl Session {
     }
 
     /// [`Session::start_with_env`], after `prepare` has set up the session's directory (it is
-    /// both the config and the data directory).
+    /// both the config and the data directory). Like [`super::serve::aigov_command`], the
+    /// command gets no home, no `KUBECONFIG` and no `DOCKER_CONFIG`; the shell records its exit
+    /// code ([`Session::status`]) and how long it ran ([`Session::elapsed`]).
     pub fn start_prepared(
         test: &str,
         env: &str,
@@ -59,14 +77,20 @@ impl Session {
         let name = format!("aigov-{test}-{}", std::process::id());
         let status = dir.path().join("status");
         let raw = dir.path().join("raw");
+        let times = dir.path().join("times");
+        // Start and end in ms since the epoch, written before the status so both are there
+        // once the status is.
         let script = format!(
-            "sleep 0.5; {env} AIGOV_CONFIG_DIR={dir} AIGOV_DATA_DIR={dir} {bin} {args}; echo $? > {status}; \
+            "sleep 0.5; unset KUBECONFIG DOCKER_CONFIG; s=$(date +%s%3N); \
+             {env} HOME=/nonexistent-home AIGOV_CONFIG_DIR={dir} AIGOV_DATA_DIR={dir} {bin} {args}; \
+             c=$?; e=$(date +%s%3N); echo \"$s $e\" > {times}; echo $c > {status}; \
              stty -a | grep -q -- ' icanon' && echo TERMINAL-RESTORED; sleep 60",
             dir = dir.path().display(),
             bin = aigov_binary().display(),
+            times = times.display(),
             status = status.display(),
         );
-        tmux(&[
+        tmux_ok(&[
             "new-session",
             "-d",
             "-s",
@@ -80,7 +104,7 @@ impl Session {
         // tmux holds an ESC for 500 ms by default to see whether a sequence follows, which
         // would turn `Escape` then `?` into Alt-?.
         tmux(&["set-option", "-s", "escape-time", "0"]);
-        tmux(&[
+        tmux_ok(&[
             "pipe-pane",
             "-t",
             &name,
@@ -134,6 +158,14 @@ impl Session {
             std::thread::sleep(Duration::from_millis(100));
         }
         None
+    }
+
+    /// How long the command ran, as the shell measured it; `None` until it has ended.
+    pub fn elapsed(&self) -> Option<Duration> {
+        let text = std::fs::read_to_string(self.dir.path().join("times")).ok()?;
+        let (start, end) = text.trim().split_once(' ')?;
+        let (start, end): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
+        Some(Duration::from_millis(end.checked_sub(start)?))
     }
 
     pub fn raw(&self) -> Vec<u8> {
