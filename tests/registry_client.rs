@@ -6,24 +6,16 @@ mod common;
 
 use aigov::model::image::ImageRef;
 use aigov::registry::{
-    Comparison, Credentials, HelperConsent, Lookup, Password, RegistryClient, RegistryOptions,
-    TagHistory, UnknownReason, compare_running, tag_key,
+    Comparison, Credentials, HelperConsent, Lookup, Password, RegistryClient, TagHistory,
+    UnknownReason, compare_running, tag_key,
 };
 use common::registry::{
-    DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, TestRegistry, free_port,
+    DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, TestRegistry, free_port, options_for,
     registry_available,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-fn options_for(host: &str) -> RegistryOptions {
-    RegistryOptions {
-        insecure_http_hosts: vec![host.to_string()],
-        request_timeout: Duration::from_secs(5),
-        ..Default::default()
-    }
-}
 
 fn image(host: &str, rest: &str) -> ImageRef {
     ImageRef::parse(&format!("{host}/{rest}")).unwrap()

@@ -14,14 +14,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
-use common::registry::{TestRegistry, registry_available};
+use common::registry::{TestRegistry, options_for, registry_available};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 const USER: &str = "robot$ml";
 const PASSWORD: &str = "harbor-secret-Pa55";
 const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+
+/// `USER:password` in base64: a Docker config's `auth` and the payload of a Basic header.
+fn user_password(password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"))
+}
 
 /// The rules of project `ml`: v* tags of every repository but `scratch/**` are immutable; a
 /// disabled rule would make everything immutable; `dev-*` tags are excluded by the third.
@@ -79,10 +83,7 @@ async fn rules(
     {
         return (StatusCode::BAD_REQUEST, "project by id?").into_response();
     }
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
-    );
+    let basic = format!("Basic {}", user_password(PASSWORD));
     match project.as_str() {
         "ml" | "secure" if authorization != basic => (
             StatusCode::UNAUTHORIZED,
@@ -127,20 +128,22 @@ async fn start(harbor: bool) -> (String, Arc<Fake>) {
     (host, fake)
 }
 
-/// Options for `host` over HTTP with the basic credentials in a Docker config's `auths`.
-fn options_with_docker_config(host: &str, dir: &tempfile::TempDir) -> RegistryOptions {
+/// Options for `host` over HTTP with basic credentials (`USER`, `password`) in a Docker
+/// config's `auths`.
+fn options_with_docker_config(
+    host: &str,
+    dir: &tempfile::TempDir,
+    password: &str,
+) -> RegistryOptions {
     let config = dir.path().join("config.json");
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
     std::fs::write(
         &config,
-        serde_json::json!({"auths": {host: {"auth": auth}}}).to_string(),
+        serde_json::json!({"auths": {host: {"auth": user_password(password)}}}).to_string(),
     )
     .unwrap();
     RegistryOptions {
-        insecure_http_hosts: vec![host.to_string()],
-        request_timeout: Duration::from_secs(5),
         docker_config: Some(config),
-        ..Default::default()
+        ..options_for(host)
     }
 }
 
@@ -162,7 +165,7 @@ async fn settings(client: &RegistryClient, images: &[ImageRef]) -> Vec<Immutabil
 async fn harbor_rules_decide_per_tag_with_the_docker_config_credentials() {
     let (host, fake) = start(true).await;
     let dir = tempfile::tempdir().unwrap();
-    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir, PASSWORD)).unwrap();
     let refs = images(
         &host,
         &[
@@ -205,7 +208,8 @@ async fn harbor_rules_decide_per_tag_with_the_docker_config_credentials() {
     // One project, one request; the basic credentials of the Docker config were sent.
     assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 1);
     let sent = fake.authorizations.lock().unwrap().clone();
-    assert!(sent.iter().all(|a| a.starts_with("Basic ")), "{sent:?}");
+    // The literal is base64("robot$ml:harbor-secret-Pa55"), independent of `user_password`.
+    assert_eq!(sent, ["Basic cm9ib3QkbWw6aGFyYm9yLXNlY3JldC1QYTU1"]);
 
     // The answer is cached for the registry cache TTL; a re-check (forget) asks again.
     settings(&client, &refs[..1]).await;
@@ -219,12 +223,7 @@ async fn harbor_rules_decide_per_tag_with_the_docker_config_credentials() {
 async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
     let (host, _fake) = start(true).await;
     // No Docker config: anonymous, which the fake refuses for project ml.
-    let anonymous = RegistryClient::new(RegistryOptions {
-        insecure_http_hosts: vec![host.clone()],
-        request_timeout: Duration::from_secs(5),
-        ..Default::default()
-    })
-    .unwrap();
+    let anonymous = RegistryClient::new(options_for(&host)).unwrap();
     let got = settings(
         &anonymous,
         &images(&host, &["ml/vllm:v1", "broken/x:v1", "gone/x:v1"]),
@@ -248,15 +247,9 @@ async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
 
     // Wrong credentials: unknown, and the password never shows.
     let dir = tempfile::tempdir().unwrap();
-    let mut options = options_with_docker_config(&host, &dir);
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:wrong-{PASSWORD}"));
-    std::fs::write(
-        options.docker_config.as_ref().unwrap(),
-        serde_json::json!({"auths": {&host: {"auth": auth}}}).to_string(),
-    )
-    .unwrap();
-    options.request_timeout = Duration::from_secs(5);
-    let wrong = RegistryClient::new(options).unwrap();
+    let wrong_password = format!("wrong-{PASSWORD}");
+    let wrong =
+        RegistryClient::new(options_with_docker_config(&host, &dir, &wrong_password)).unwrap();
     let got = settings(&wrong, &images(&host, &["secure/x:v1"])).await;
     assert_eq!(got[0].state, Mutability::Unknown);
     assert!(!format!("{got:?}").contains(PASSWORD));
@@ -266,8 +259,9 @@ async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
 async fn a_registry_that_is_not_harbor_is_unknown() {
     let (host, fake) = start(false).await;
     let dir = tempfile::tempdir().unwrap();
-    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir, PASSWORD)).unwrap();
     let got = settings(&client, &images(&host, &["ml/vllm:v1", "single:v1"])).await;
+    assert_eq!(got.len(), 2, "one setting per image: {got:#?}");
     for setting in &got {
         assert_eq!(setting.state, Mutability::Unknown);
         assert!(
@@ -287,12 +281,7 @@ async fn the_real_distribution_registry_is_not_harbor() {
     let registry = TestRegistry::start().await;
     let blobs = registry.push_image_blobs("ml/trainer", false).await;
     registry.push_image("ml/trainer", "v1", &blobs, "one").await;
-    let client = RegistryClient::new(RegistryOptions {
-        insecure_http_hosts: vec![registry.host.clone()],
-        request_timeout: Duration::from_secs(5),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = RegistryClient::new(options_for(&registry.host)).unwrap();
     let got = settings(&client, &images(&registry.host, &["ml/trainer:v1"])).await;
     assert_eq!(got[0].state, Mutability::Unknown);
     assert!(got[0].source.contains("not Harbor"), "{}", got[0].source);
@@ -302,7 +291,7 @@ async fn the_real_distribution_registry_is_not_harbor() {
 async fn gather_files_the_settings_and_history_wins_over_a_later_rule() {
     let (host, _fake) = start(true).await;
     let dir = tempfile::tempdir().unwrap();
-    let client = RegistryClient::new(options_with_docker_config(&host, &dir)).unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir, PASSWORD)).unwrap();
     let refs = images(&host, &["ml/vllm:v0.6.3", "ml/vllm:nightly"]);
     let gathered = gather(&client, refs.clone(), None).await;
     assert_eq!(

@@ -8,15 +8,14 @@
 mod common;
 
 use aigov::cluster::{LoadOptions, load};
-use aigov::registry::{RegistryClient, RegistryOptions, gather, tagged_images};
+use aigov::registry::{RegistryClient, gather, tagged_images};
 use aigov::rules::{Finding, Inputs, RulesConfig, View, evaluate};
-use common::registry::{TestRegistry, registry_available};
+use common::registry::{TestRegistry, options_for, registry_available};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 const POD: &str = "model-server";
 
@@ -24,12 +23,7 @@ async fn findings(t: &common::TestSim, host: &str, history: &Path) -> Vec<Findin
     let connection = t.connect_as("aigov-demo-admin").await;
     let snapshot = load(&connection, &LoadOptions::default(), Arc::new(|_| {})).await;
     // A new client each time: nothing is served from its cache.
-    let client = RegistryClient::new(RegistryOptions {
-        insecure_http_hosts: vec![host.to_string()],
-        request_timeout: Duration::from_secs(5),
-        ..Default::default()
-    })
-    .unwrap();
+    let client = RegistryClient::new(options_for(host)).unwrap();
     let settings = RulesConfig::default();
     let images = tagged_images(&View::new(&snapshot, &settings));
     let gathered = gather(&client, images, Some(history)).await;

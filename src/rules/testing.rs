@@ -1,4 +1,4 @@
-//! Test support: snapshots built from YAML fixtures of real objects.
+//! Test support: snapshots built from YAML fixtures of real objects, and the demo cluster.
 
 use crate::model::{Coverage, Kind, Snapshot, convert};
 
@@ -28,4 +28,25 @@ pub fn found(findings: &[crate::rules::Finding], rule: &str) -> Vec<String> {
         .filter(|f| f.rule == rule)
         .map(|f| format!("{}/{}/{}", f.object.kind, f.object.namespace, f.object.name))
         .collect()
+}
+
+/// The demo cluster, loaded through the simulator like any cluster.
+pub(crate) async fn demo_snapshot() -> Snapshot {
+    let sim = crate::sim::start(crate::sim::SimOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let connection = crate::cluster::connect(&crate::cluster::ConnectOptions {
+        kubeconfig: Some(kubeconfig),
+        context: None,
+        timeout: std::time::Duration::from_secs(10),
+        read_only: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let quiet: crate::cluster::load::ProgressFn = std::sync::Arc::new(|_| {});
+    crate::cluster::load(&connection, &crate::cluster::LoadOptions::default(), quiet).await
 }

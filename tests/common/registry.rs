@@ -4,6 +4,7 @@
 //! registry's HTTP API.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use aigov::registry::RegistryOptions;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,6 +25,16 @@ pub fn registry_available(test: &str) -> bool {
     }
     eprintln!("SKIPPED {test}: docker-registry not installed");
     false
+}
+
+/// Client options for a test registry at `host` (`127.0.0.1:<port>`): plain HTTP, a 5 s
+/// request timeout, everything else default (anonymous).
+pub fn options_for(host: &str) -> RegistryOptions {
+    RegistryOptions {
+        insecure_http_hosts: vec![host.to_string()],
+        request_timeout: Duration::from_secs(5),
+        ..Default::default()
+    }
 }
 
 pub fn sha256(bytes: &[u8]) -> String {

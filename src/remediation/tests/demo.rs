@@ -25,7 +25,7 @@ fn mismatches(snapshot: &Snapshot) -> Vec<String> {
 #[tokio::test]
 async fn propose_changes_exactly_the_remediable_findings_of_the_demo() {
     // Loaded through the simulator like any cluster: uids, resourceVersions, running digests.
-    let snapshot = crate::rules::images::tests::demo_snapshot().await;
+    let snapshot = crate::rules::testing::demo_snapshot().await;
     let all = findings(&snapshot);
     assert!(all.iter().any(|f| f.remediable) && all.iter().any(|f| !f.remediable));
     let wrong = mismatches(&snapshot);

@@ -5,7 +5,7 @@ use super::*;
 
 #[tokio::test]
 async fn the_demo_config_problems_are_found_and_a_fresh_baseline_shows_no_drift() {
-    let snap = crate::rules::images::tests::demo_snapshot().await;
+    let snap = crate::rules::testing::demo_snapshot().await;
     let found = run(&snap, None);
     assert!(
         found.iter().all(|f| !f.incomplete),

@@ -5,7 +5,7 @@ mod demo;
 mod drift;
 
 use super::*;
-use crate::model::{ConfigValue, Coverage, Snapshot, convert};
+use crate::model::{ConfigValue, Coverage, Snapshot};
 use crate::rules::RulesConfig;
 
 pub(super) const HF: &str = "hf_WbHEeV3oEVFVfFodyLmmXJJt4JbLuOBOBz";
@@ -145,16 +145,9 @@ spec:
     )
 }
 
+/// The shared fixture snapshot, with the context name the baseline is keyed by.
 pub(super) fn snapshot(yaml: &str) -> Snapshot {
-    let mut snapshot = Snapshot::default();
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).unwrap();
-    for doc in docs.into_iter().filter(|d| !d.is_null()) {
-        let kind = Kind::from_name(doc["kind"].as_str().unwrap()).unwrap();
-        snapshot.insert(convert::from_json(kind, doc).unwrap());
-    }
-    for kind in Kind::ALL {
-        snapshot.coverage.insert(kind, Coverage::Complete);
-    }
+    let mut snapshot = crate::rules::testing::snapshot(yaml);
     snapshot.origin.context = "test".into();
     snapshot
 }

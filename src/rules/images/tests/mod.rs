@@ -1,24 +1,12 @@
 //! Image rules on fixtures of real objects: positive and negative cases per rule.
 
 use super::*;
-use crate::model::{Coverage, Snapshot, convert};
+use crate::model::{Coverage, Snapshot};
 use crate::rules::RulesConfig;
+use crate::rules::testing::{demo_snapshot, snapshot};
 
 const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
-
-fn snapshot(yaml: &str) -> Snapshot {
-    let mut snapshot = Snapshot::default();
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml).unwrap();
-    for doc in docs.into_iter().filter(|d| !d.is_null()) {
-        let kind = Kind::from_name(doc["kind"].as_str().unwrap()).unwrap();
-        snapshot.insert(convert::from_json(kind, doc).unwrap());
-    }
-    for kind in Kind::ALL {
-        snapshot.coverage.insert(kind, Coverage::Complete);
-    }
-    snapshot
-}
 
 fn run_with(snapshot: &Snapshot, registry: &RegistryFacts) -> Vec<Finding> {
     let settings = RulesConfig::default();
@@ -325,7 +313,8 @@ fn unknown_pods_make_the_rules_incomplete_not_clean() {
     );
     // Fully read: no incomplete findings.
     let found = run(&deployment("llm", "vllm", image, "", &[]));
-    assert!(found.iter().all(|f| !f.incomplete));
+    assert!(!found.is_empty(), "the tagged AI image is still reported");
+    assert!(found.iter().all(|f| !f.incomplete), "{found:#?}");
 }
 
 #[test]
@@ -345,31 +334,12 @@ fn hostile_names_are_sanitised_in_titles_and_evidence() {
     }
     let found = run_with(&snap, &RegistryFacts::default());
     assert!(!found.is_empty());
+    // The name reaches the titles (IMG-003 names the container), so the check below sees it.
+    assert!(found.iter().any(|f| f.title.contains("srv")), "{found:#?}");
     for f in &found {
         assert!(!f.title.contains('\u{1b}'), "{}", f.title);
         assert!(f.evidence.iter().all(|e| !e.contains('\u{1b}')));
     }
-}
-
-/// The demo cluster, loaded through the simulator like any cluster.
-pub(crate) async fn demo_snapshot() -> Snapshot {
-    let sim = crate::sim::start(crate::sim::SimOptions::default())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let connection = crate::cluster::connect(&crate::cluster::ConnectOptions {
-        kubeconfig: Some(kubeconfig),
-        context: None,
-        timeout: std::time::Duration::from_secs(10),
-        read_only: true,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let quiet: crate::cluster::load::ProgressFn = std::sync::Arc::new(|_| {});
-    crate::cluster::load(&connection, &crate::cluster::LoadOptions::default(), quiet).await
 }
 
 #[tokio::test]

@@ -11,6 +11,16 @@ fn fact(digest: &str) -> TagFact {
     }
 }
 
+/// The tag was seen at D1 on 2026-11-20 and at D2 on 2026-11-27.
+fn moved_d1_to_d2() -> TagMove {
+    TagMove {
+        from_digest: D1.into(),
+        from_seen: "2026-11-20T08:00:00Z".into(),
+        to_digest: D2.into(),
+        to_seen: "2026-11-27T10:00:00Z".into(),
+    }
+}
+
 #[test]
 fn a_tag_whose_registry_digest_is_not_running_moved() {
     let image = "vllm/vllm-openai:v0.6.3";
@@ -55,15 +65,7 @@ fn a_tag_seen_at_two_digests_is_reported_as_mutable_with_both() {
     let mut facts = RegistryFacts::default();
     facts.insert(&parsed, fact(D2));
     assert!(of(&run_with(&snap, &facts), "AIGOV-IMG-005").is_empty());
-    facts.insert_move(
-        &parsed,
-        TagMove {
-            from_digest: D1.into(),
-            from_seen: "2026-11-20T08:00:00Z".into(),
-            to_digest: D2.into(),
-            to_seen: "2026-11-27T10:00:00Z".into(),
-        },
-    );
+    facts.insert_move(&parsed, moved_d1_to_d2());
     let found = run_with(&snap, &facts);
     let f = of(&found, "AIGOV-IMG-005");
     assert_eq!(f.len(), 1);
@@ -141,15 +143,7 @@ fn an_overwrite_seen_before_an_immutability_rule_keeps_the_tag_mutable() {
     let mut facts = RegistryFacts::default();
     facts.insert(&parsed, fact(D2));
     facts.insert_setting(&parsed, ImmutabilitySetting::immutable("harbor rule 2"));
-    facts.insert_move(
-        &parsed,
-        TagMove {
-            from_digest: D1.into(),
-            from_seen: "2026-11-20T08:00:00Z".into(),
-            to_digest: D2.into(),
-            to_seen: "2026-11-27T10:00:00Z".into(),
-        },
-    );
+    facts.insert_move(&parsed, moved_d1_to_d2());
     assert_eq!(facts.immutability(&parsed).state, Mutability::Mutable);
     let found = run_with(&snap, &facts);
     let img1 = of(&found, "AIGOV-IMG-001");

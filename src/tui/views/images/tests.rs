@@ -3,9 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::tui::tests::{press, typing};
 use crate::tui::view::ViewId;
 use crate::tui::views::images::build::ANNOTATION_CHARS;
-use crate::tui::views::reach::tests::{app_with, press, screen};
+use crate::tui::views::reach::tests::{app_with, screen};
 use ratatui::crossterm::event::KeyCode;
 
 fn digest(c: char) -> String {
@@ -70,6 +71,15 @@ fn row_of<'a>(state: &'a State, container: &str) -> (&'a ImageInfo, &'a TableRow
     (&state.images[row.source], row)
 }
 
+/// The rule ids of the findings attached to one row's image.
+fn rules_of<'a>(app: &'a App, info: &ImageInfo) -> Vec<&'a str> {
+    let findings = &app.data.as_ref().unwrap().evaluation.findings;
+    info.findings
+        .iter()
+        .map(|&i| findings[i].rule.as_str())
+        .collect()
+}
+
 #[test]
 fn one_row_per_container_with_reference_running_digests_and_findings() {
     let app = app_with(&fixture(), None);
@@ -87,15 +97,7 @@ fn one_row_per_container_with_reference_running_digests_and_findings() {
     assert_eq!(row.cells[7], "high", "AIGOV-IMG-003: replicas differ");
     assert_eq!(vllm.running.len(), 2);
     assert_eq!(vllm.pods.len(), 2);
-    let rules: Vec<&str> = vllm
-        .findings
-        .iter()
-        .map(|&i| {
-            app.data.as_ref().unwrap().evaluation.findings[i]
-                .rule
-                .as_str()
-        })
-        .collect();
+    let rules = rules_of(&app, vllm);
     assert!(
         rules.contains(&"AIGOV-IMG-003") && rules.contains(&"AIGOV-IMG-001"),
         "{rules:?}"
@@ -338,36 +340,28 @@ fn registry_facts_fill_the_registry_columns_and_a_moved_tag_reads_moved() {
         row.cells[6], "pinned",
         "a pinned reference has nothing to look up"
     );
-    let rules: Vec<&str> = info
-        .findings
-        .iter()
-        .map(|&i| {
-            app.data.as_ref().unwrap().evaluation.findings[i]
-                .rule
-                .as_str()
-        })
-        .collect();
+    let rules = rules_of(&app, info);
     assert!(
         rules.contains(&"AIGOV-IMG-004") && rules.contains(&"AIGOV-IMG-005"),
         "{rules:?}"
     );
 }
 
-/// Filter the Images view to `text` and press `R`.
-fn recheck_filtered(app: &mut App, text: &str) -> Vec<crate::tui::action::Effect> {
+/// Filter the Images view to `text`, check that exactly the row of `container` is left (so
+/// the key acts on the row the test means), and press `R`.
+fn recheck_filtered(app: &mut App, text: &str, container: &str) -> Vec<crate::tui::action::Effect> {
     press(app, KeyCode::Esc);
     press(app, KeyCode::Char('/'));
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
+    typing(app, text);
     press(app, KeyCode::Enter);
-    crate::tui::update::update(
-        app,
-        crate::tui::action::Action::Key(ratatui::crossterm::event::KeyEvent::new(
-            KeyCode::Char('R'),
-            ratatui::crossterm::event::KeyModifiers::SHIFT,
-        )),
-    )
+    let table = &app.views.images.table;
+    assert_eq!(table.len(), 1, "the filter {text:?} keeps one row");
+    assert_eq!(
+        table.selected_row().map(|r| r.cells[2].as_str()),
+        Some(container),
+        "the filter {text:?} selects the row of {container}"
+    );
+    press(app, KeyCode::Char('R'))
 }
 
 #[test]
@@ -375,13 +369,13 @@ fn r_re_checks_the_selected_tag_but_not_a_pinned_reference() {
     let mut app = app_with(&fixture(), None);
     press(&mut app, KeyCode::Char('5'));
     assert_eq!(
-        recheck_filtered(&mut app, "openai"),
+        recheck_filtered(&mut app, "openai", "vllm"),
         vec![crate::tui::action::Effect::RecheckImage(
             "vllm/vllm-openai:v0.6.3".into()
         )]
     );
     assert!(
-        recheck_filtered(&mut app, "busybox").is_empty(),
+        recheck_filtered(&mut app, "busybox", "fetch (init)").is_empty(),
         "a pinned reference has no tag"
     );
 }
