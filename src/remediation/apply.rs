@@ -41,8 +41,9 @@ pub enum Applied {
     Conflict { message: String },
     /// The server refused (403, 422, an admission denial; a 4xx): nothing was written.
     Refused { status: u16, message: String },
-    /// No answer, or a 5xx, after which the write may still have been made. `reread` is the object as the server holds it now (`None` if it could not
-    /// be read or does not exist), and `landed` what comparing it with the review shows.
+    /// No answer, or a 5xx, after which the write may still have been made. `reread` is the
+    /// object as the server holds it now (`None` if it could not be read or does not exist),
+    /// and `landed` what comparing it with the review shows.
     Unknown {
         reason: String,
         reread: Option<Value>,

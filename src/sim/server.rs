@@ -242,6 +242,16 @@ pub async fn handle(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let faults = state.faults.settings();
+    let real_write = is_real_write(&method, &uri, &body);
+    let logged = |user: String, status: u16| LoggedRequest {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().unwrap_or_default().to_string(),
+        user,
+        status,
+        real_write,
+    };
     let (user, response) = match injected {
         Injected::Hang => std::future::pending::<(String, Response)>().await,
         Injected::ServerError => (
@@ -253,18 +263,10 @@ pub async fn handle(
             ApiError::too_many_requests(secs).into_response(),
         ),
         Injected::None
-            if state.faults.settings().drop_write_connections == Some(DropPoint::BeforeCommit)
-                && is_real_write(&method, &uri, &body) =>
+            if faults.drop_write_connections == Some(DropPoint::BeforeCommit) && real_write =>
         {
             // Received, not acted on, never answered: logged with status 0.
-            state.record(LoggedRequest {
-                method: method.to_string(),
-                path: uri.path().to_string(),
-                query: uri.query().unwrap_or_default().to_string(),
-                user: String::new(),
-                status: 0,
-                real_write: true,
-            });
+            state.record(logged(String::new(), 0));
             return dropped_connection();
         }
         Injected::None => match respond(&state, &method, &uri, &headers, &body) {
@@ -279,16 +281,8 @@ pub async fn handle(
     if let Ok(value) = HeaderValue::from_str(&audit_id) {
         response.headers_mut().insert("audit-id", value);
     }
-    state.record(LoggedRequest {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        query: uri.query().unwrap_or_default().to_string(),
-        user,
-        status: response.status().as_u16(),
-        real_write: is_real_write(&method, &uri, &body),
-    });
-    let committed = is_real_write(&method, &uri, &body) && response.status().is_success();
-    let faults = state.faults.settings();
+    state.record(logged(user, response.status().as_u16()));
+    let committed = real_write && response.status().is_success();
     if faults.lose_write_answers && committed {
         return std::future::pending::<Response>().await;
     }
