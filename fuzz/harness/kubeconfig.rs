@@ -22,7 +22,11 @@ pub fn check(data: &[u8]) {
                         let _ = loaded.server_of(&name);
                     }
                     Err(e) => {
-                        let _ = e.to_string();
+                        let message = e.to_string();
+                        assert!(
+                            !message.chars().any(char::is_control),
+                            "context error is not one plain line: {message:?}"
+                        );
                     }
                 }
             }

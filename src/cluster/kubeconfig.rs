@@ -29,12 +29,13 @@ impl LoadedKubeconfig {
             .collect()
     }
 
+    /// The context names for an error message, sanitised: they come from the file.
     fn known(&self) -> String {
         let names = self.context_names();
         if names.is_empty() {
             "none".to_string()
         } else {
-            names.join(", ")
+            crate::sanitize::sanitize(&names.join(", ")).into_owned()
         }
     }
 
