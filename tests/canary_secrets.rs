@@ -159,6 +159,7 @@ async fn no_canary_reaches_any_output_channel() {
             }
         },
     );
+    assert!(covered.details > 0, "no detail pane was checked");
 
     // Every file aigov wrote, and the exported plan.
     let mut files = canary::files_under(&env.data);
@@ -171,10 +172,7 @@ async fn no_canary_reaches_any_output_channel() {
         file_bytes += bytes.len();
         channels.add(format!("file {}", file.display()), bytes);
     }
-    assert!(
-        log.exists() && files.contains(&log),
-        "the audit log was written"
-    );
+    assert!(files.contains(&log), "the audit log was written");
     assert!(
         files
             .iter()
@@ -182,9 +180,6 @@ async fn no_canary_reaches_any_output_channel() {
         "the baseline file was written: {files:?}"
     );
 
-    for file in &files {
-        println!("  scanned file {}", file.display());
-    }
     // aigov did read the planted values (and masked them): these prove the channels carry
     // the objects, not an empty cluster.
     let all = |label: &str| -> String {
@@ -204,11 +199,7 @@ async fn no_canary_reaches_any_output_channel() {
         audits.contains("model-credentials"),
         "the Secret is in the report"
     );
-    let images = all("aigov images");
-    assert!(
-        images.contains(canary::REGISTRY),
-        "the registry was asked (with the Docker config's credentials): {images}"
-    );
+    registry_was_asked(&channels);
     let token_user = all("aigov --context canary-token inventory");
     assert!(
         token_user.contains(canary::CANARY_USER),
@@ -239,6 +230,33 @@ async fn no_canary_reaches_any_output_channel() {
     );
 }
 
+/// `aigov images --format json` (run plain and with `AIGOV_LOG=trace`) tried the canary
+/// registry, with the Docker config's credentials: its image's row says why the look-up
+/// failed, not that none was made (`offline`, `not looked up`). The IMAGE column names the
+/// registry whether or not it was asked, so the reference alone proves nothing.
+fn registry_was_asked(channels: &Channels) {
+    let runs: Vec<&[u8]> = channels
+        .seen
+        .iter()
+        .filter(|(l, _)| l == "aigov images --format json [stdout]")
+        .map(|(_, b)| b.as_slice())
+        .collect();
+    assert!(!runs.is_empty(), "images --format json was run");
+    let prefix = format!("{}/", canary::REGISTRY);
+    for stdout in runs {
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(stdout).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r["image"].as_str().is_some_and(|i| i.starts_with(&prefix)))
+            .unwrap_or_else(|| panic!("no row for the canary registry: {rows:?}"));
+        let reason = row["registry_unknown"].as_str();
+        assert!(
+            reason.is_some_and(|r| r != "offline" && r != "not looked up"),
+            "the canary registry was not asked: {row}"
+        );
+    }
+}
+
 /// The canaries are where they were planted, and the scanner finds them there: without this
 /// the test could pass on a cluster that never held them.
 fn planted_where_they_belong(t: &common::TestSim, env: &Env) {
@@ -255,12 +273,16 @@ fn planted_where_they_belong(t: &common::TestSim, env: &Env) {
             );
         }
     };
-    let secret_names = [
-        "Secret data, base64",
-        "last-applied annotation",
-        "Secret annotation",
-    ];
-    found(secret.to_string().as_bytes(), &secret_names, "the Secret");
+    found(
+        secret.to_string().as_bytes(),
+        &["Secret data, base64"],
+        "the Secret",
+    );
+    found(
+        secret["metadata"]["annotations"].to_string().as_bytes(),
+        &["last-applied annotation", "Secret annotation"],
+        "the Secret's annotations",
+    );
     let config_map = t
         .sim
         .object("v1", "ConfigMap", NAMESPACE, "hub-settings")
@@ -278,11 +300,6 @@ fn planted_where_they_belong(t: &common::TestSim, env: &Env) {
     );
     let docker = std::fs::read(env.docker.join("config.json")).unwrap();
     found(&docker, &["registry auth, base64"], "the Docker config");
-    let annotations = secret["metadata"]["annotations"].to_string();
-    assert!(
-        annotations.contains(canary::LAST_APPLIED)
-            && annotations.contains(canary::SECRET_ANNOTATION)
-    );
 }
 
 /// The Secret gets a new value and the ConfigMap a new HF_TOKEN, after the baseline.

@@ -117,7 +117,25 @@ fn the_committed_fixture_really_carries_every_escape_family() {
             "{family} is not detected"
         );
     }
-    assert!(hostile::PAYLOAD.contains("\x1b]8;;") && hostile::PAYLOAD.contains('\u{9d}'));
+}
+
+/// Only a well-formed CSI (parameters and intermediates, then one final byte) is taken out of
+/// the terminal bytes: a control inside a broken sequence stays, to be caught.
+#[test]
+fn without_own_csi_keeps_what_breaks_a_sequence() {
+    assert_eq!(
+        console::without_own_csi(b"a\x1b[1;31mb\x1b[?25lc\x1b[ qd"),
+        "abcd"
+    );
+    for bytes in [
+        "\x1b[1\u{202e}m".as_bytes(),
+        "\x1b[\u{9b}31m".as_bytes(),
+        b"\x1b[12\x1b]52;c;x\x07",
+        b"\x1b[",
+    ] {
+        let left = console::without_own_csi(bytes);
+        assert!(first_raw_control(&left).is_some(), "{bytes:?} -> {left:?}");
+    }
 }
 
 #[test]
@@ -136,6 +154,7 @@ fn check_f_draws_hostile_manifests_visible_in_every_format() {
         std::fs::metadata(&big).unwrap().len(),
         hostile::CONTAINERS
     );
+    let mut json = None;
     for format in ["table", "json", "markdown", "sarif"] {
         let baseline = aigov(&[
             "check",
@@ -166,16 +185,18 @@ fn check_f_draws_hostile_manifests_visible_in_every_format() {
         );
         assert!(shown.contains("\\u{202e}"), "{format}");
         assert!(shown.contains("evil^[[2J^[]52;c;"), "{format}");
+        if format == "json" {
+            json = Some(run.stdout);
+        }
     }
-    let json = aigov(&["check", "-f", target, "--format", "json"]);
-    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    let report: Value = serde_json::from_str(&json.expect("the json run")).unwrap();
     let text = report.to_string();
     assert!(
         text.contains(&hostile::dns_label(63)),
         "the 63-character namespace is kept whole"
     );
     assert!(
-        !text.contains("weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-weights-shard-"),
+        !text.contains(&"weights-shard-".repeat(20)),
         "the 1 MiB annotation is not copied into the report"
     );
 }
@@ -358,6 +379,16 @@ async fn headless_commands_against_the_hostile_simulator_stay_terminal_safe() {
     assert!(reach.contains("eve\\u{2067}\\u{2068}\\u{feff}"), "{reach}");
 }
 
+/// Hostile text in the visible form some console screen must show.
+const CONSOLE_MARKERS: [&str; 6] = [
+    "mallory^[[2J",
+    "^[]52;c;",
+    "\\u{9b}",
+    "\\u{202e}",
+    "\\u{200b}",
+    "MODEL_^[[2JNAME",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_draws_every_hostile_screen_visible_and_completes() {
     let dir = tempfile::tempdir().unwrap();
@@ -396,28 +427,15 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
         if let Some(bad) = first_raw_control(text) {
             panic!("{label}: raw control drawn: {bad}");
         }
-        for marker in [
-            "mallory^[[2J",
-            "^[]52;c;",
-            "\\u{9b}",
-            "\\u{202e}",
-            "\\u{200b}",
-            "MODEL_^[[2JNAME",
-        ] {
+        for marker in CONSOLE_MARKERS {
             if text.contains(marker) && !seen.contains(marker) {
                 seen.push_str(marker);
             }
         }
     });
     let hostile_time = started.elapsed();
-    for marker in [
-        "mallory^[[2J",
-        "^[]52;c;",
-        "\\u{9b}",
-        "\\u{202e}",
-        "\\u{200b}",
-        "MODEL_^[[2JNAME",
-    ] {
+    assert!(covered.details > 0, "no detail pane was checked");
+    for marker in CONSOLE_MARKERS {
         assert!(
             seen.contains(marker),
             "no screen shows {marker}: the hostile objects were not drawn"
@@ -430,6 +448,7 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
     let demo_covered = console::every_screen(&mut demo_app, &queries, |label, text| {
         assert!(first_raw_control(text).is_none(), "{label}");
     });
+    assert!(demo_covered.details > 0, "no detail pane was checked");
     let demo_time = started.elapsed();
     println!(
         "console, demo + hostile: {} frames, {} detail panes, {} terminal bytes in {:?} ({:.2} ms per frame)",
@@ -475,6 +494,7 @@ fn the_console_draws_hostile_names_read_from_manifests() {
         shown |= text.contains("evil^[[2J^[]52;c;");
     });
     assert!(shown, "no screen shows the hostile names");
+    assert!(covered.details > 0, "no detail pane was checked");
     println!(
         "console on hostile manifests: {} frames, {} detail panes in {:?}",
         covered.frames,

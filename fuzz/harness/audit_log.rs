@@ -49,7 +49,11 @@ fn read_raw(bytes: &[u8]) {
     for line in show::table(&records).lines() {
         assert!(!line.chars().any(char::is_control), "unsanitised {line:?}");
     }
-    let _ = show::json(&records);
+    let shown = show::json(&records).expect("show::json serialises every record it read");
+    match serde_json::from_str::<Value>(&shown) {
+        Ok(Value::Array(items)) => assert_eq!(items.len(), records.len(), "{shown}"),
+        other => panic!("show::json is not a JSON array ({other:?}): {shown}"),
+    }
     reopen_and_append(bytes, scanned.is_ok());
 }
 

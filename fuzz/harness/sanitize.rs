@@ -3,30 +3,17 @@
 //! the same except `\n`; both are idempotent; text comes back borrowed exactly when nothing
 //! had to change, and `is_clean` agrees; `truncate_display` keeps a prefix within the limit.
 //!
+//! The forbidden characters are the shared list in `fuzz/harness/forbidden.rs`.
+//!
 //! Shared by `fuzz/fuzz_targets/sanitize.rs` and the replay in `tests/fuzz_regressions.rs`.
 
 use aigov::sanitize::{is_clean, sanitize, sanitize_multiline, truncate_display};
 use std::borrow::Cow;
 
-/// The characters the module promises to neutralise, written out here independently of its
-/// own tables so a gap there is a failure.
-fn forbidden(c: char) -> bool {
-    matches!(
-        c,
-        '\0'..='\x1f'               // C0
-        | '\x7f'..='\u{9f}'         // DEL and C1
-        | '\u{ad}'                  // soft hyphen
-        | '\u{61c}'                 // Arabic letter mark
-        | '\u{180e}'
-        | '\u{200b}'..='\u{200f}'   // zero-width characters, LRM, RLM
-        | '\u{2028}' | '\u{2029}'
-        | '\u{202a}'..='\u{202e}'   // bidi embeddings and overrides
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206f}'   // bidi isolates and deprecated format characters
-        | '\u{feff}'
-        | '\u{fff9}'..='\u{fffb}'
-    )
-}
+#[path = "forbidden.rs"]
+mod forbidden;
+
+use forbidden::forbidden;
 
 /// Feed one input; panics on a property failure.
 pub fn check(data: &[u8]) {

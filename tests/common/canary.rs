@@ -7,6 +7,7 @@
 
 use base64::Engine;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 pub const SECRET_DATA: &str = "cnry-sd-Q7vX2mK9pL4wR8tZ";
 /// The Secret's value after it changes (drift).
@@ -62,18 +63,28 @@ pub fn needles() -> Vec<(String, String)> {
     needles
 }
 
+/// [`needles`], built once: the console check scans thousands of screens.
+static NEEDLES: LazyLock<Vec<(String, String)>> = LazyLock::new(needles);
+
 /// The first canary found in `bytes`, by name.
 pub fn leak_in(bytes: &[u8]) -> Option<String> {
-    leaks_in(bytes).into_iter().next()
+    NEEDLES
+        .iter()
+        .find(|(_, needle)| contains(bytes, needle))
+        .map(|(name, _)| name.clone())
 }
 
 /// Every canary found in `bytes`, by name.
 pub fn leaks_in(bytes: &[u8]) -> Vec<String> {
-    needles()
-        .into_iter()
-        .filter(|(_, needle)| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
-        .map(|(name, _)| name)
+    NEEDLES
+        .iter()
+        .filter(|(_, needle)| contains(bytes, needle))
+        .map(|(name, _)| name.clone())
         .collect()
+}
+
+fn contains(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
 pub fn client_key_pem() -> String {

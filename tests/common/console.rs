@@ -139,21 +139,14 @@ pub fn detail_text(app: &App) -> String {
     out
 }
 
-/// A character that must never reach a terminal raw: every control but `\n` (C0, DEL, C1),
-/// bidi controls and zero-width / invisible characters.
+#[path = "../../fuzz/harness/forbidden.rs"]
+mod forbidden;
+
+/// A character that must never reach a terminal raw: everything the sanitiser promises to
+/// neutralise (the shared list in `fuzz/harness/forbidden.rs`) except `\n`, which multi-line
+/// text (detail panes, frames) legitimately holds.
 pub fn is_raw_control(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{61c}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{206f}'
-                | '\u{feff}'
-        )
+    c != '\n' && forbidden::forbidden(c)
 }
 
 /// The first raw control in `text`, with some context, for an assertion message.
@@ -167,9 +160,11 @@ pub fn first_raw_control(text: &str) -> Option<String> {
     Some(format!("{c:?} after {:?}", &text[from..at]))
 }
 
-/// Terminal bytes with crossterm's own CSI sequences (`ESC [ params final`) taken out; what is
-/// left must hold no escape at all, so no OSC, DCS, APC, PM or SOS and no C1 or bidi control
-/// can have come from the data.
+/// Terminal bytes with crossterm's own CSI sequences (`ESC [`, parameter and intermediate
+/// bytes 0x20–0x3F, one final byte 0x40–0x7E) taken out; what is left must hold no escape at
+/// all, so no OSC, DCS, APC, PM or SOS and no C1 or bidi control can have come from the data.
+/// A sequence broken by any other character is left whole, so that character and the escape
+/// before it are checked.
 pub fn without_own_csi(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(text.len());
@@ -177,11 +172,22 @@ pub fn without_own_csi(bytes: &[u8]) -> String {
     while let Some(c) = chars.next() {
         if c == '\u{1b}' && chars.peek() == Some(&'[') {
             chars.next();
-            // Parameters and intermediates, then one final byte in 0x40..=0x7e.
-            for next in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&next) {
+            let mut body = String::new();
+            while let Some(&next) = chars.peek() {
+                if !('\u{20}'..='\u{3f}').contains(&next) {
                     break;
                 }
+                body.push(next);
+                chars.next();
+            }
+            if chars
+                .peek()
+                .is_some_and(|f| ('\u{40}'..='\u{7e}').contains(f))
+            {
+                chars.next();
+            } else {
+                out.push_str("\u{1b}[");
+                out.push_str(&body);
             }
             continue;
         }
@@ -215,7 +221,15 @@ pub fn every_screen(app: &mut App, queries: &[&str], mut check: impl FnMut(&str,
             if variant == "rbac.subjects" {
                 views::handle(app, "rbac.subjects");
             } else if let Some(query) = variant.strip_prefix("who-can ") {
+                // A rejected query only flashes a message and would leave the previous screen
+                // to be drawn again: start from no answer and require one.
+                app.views.rbac.who = None;
                 views::prompt_submitted(app, query);
+                assert!(
+                    app.views.rbac.who.is_some(),
+                    "who-can {query:?} was not answered: {:?}",
+                    app.message
+                );
             }
             let label = format!("{view:?} {variant}");
             screens_of_view(app, &label, &mut covered, &mut check);

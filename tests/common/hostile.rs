@@ -90,13 +90,13 @@ pub fn big_objects() -> String {
             })
         })
         .collect();
-    let statuses: Vec<serde_json::Value> = (0..CONTAINERS)
-        .map(|i| {
-            serde_json::json!({
-                "name": format!("worker-{i}"),
-                "image": format!("registry.example.com/big/model-{}:v1", i % 10),
-                "ready": true, "restartCount": 0,
-            })
+    let statuses: Vec<serde_json::Value> = containers
+        .iter()
+        .map(|c| {
+            let mut status = c.clone();
+            status["ready"] = true.into();
+            status["restartCount"] = 0.into();
+            status
         })
         .collect();
     let list = serde_json::json!({
