@@ -36,10 +36,12 @@ pub enum Action {
         generation: u64,
         error: String,
     },
-    /// The live connection failed: the data is stale until it recovers.
+    /// The live connection failed: the data is stale until it recovers, or, with
+    /// `until_reload`, until the operator reloads (the UI names the reload key).
     Disconnected {
         generation: u64,
         error: String,
+        until_reload: bool,
     },
     Reconnected {
         generation: u64,
@@ -95,7 +97,9 @@ impl std::fmt::Debug for Action {
             Action::LoadFailed { generation, error } => {
                 write!(f, "LoadFailed({generation}, {error})")
             }
-            Action::Disconnected { generation, error } => {
+            Action::Disconnected {
+                generation, error, ..
+            } => {
                 write!(f, "Disconnected({generation}, {error})")
             }
             Action::Reconnected { generation } => write!(f, "Reconnected({generation})"),

@@ -321,6 +321,27 @@ impl Keymap {
             .unwrap_or_default()
     }
 
+    /// How to say "press this" for an action in a hint: its keys, or `:command` when the
+    /// user's config took every key away from it.
+    pub fn key_or_command(&self, scope: Scope, action: &'static str, command: &str) -> String {
+        let keys = self.keys_label(scope, action);
+        if keys.is_empty() {
+            format!(":{command}")
+        } else {
+            keys
+        }
+    }
+
+    /// "press r", or "type :reload" when the user's config took every key away from it.
+    pub fn press_or_type(&self, scope: Scope, action: &'static str, command: &str) -> String {
+        let keys = self.keys_label(scope, action);
+        if keys.is_empty() {
+            format!("type :{command}")
+        } else {
+            format!("press {keys}")
+        }
+    }
+
     /// `(keys, help)` for every binding of a scope, as the help screen lists them.
     pub fn describe(&self, scope: Scope) -> Vec<(String, &'static str, bool)> {
         declarations(scope)

@@ -91,7 +91,8 @@ pub async fn run(live: Live) {
         Err(e) => {
             let _ = live.tx.send(Action::Disconnected {
                 generation: live.generation,
-                error: format!("live updates are off: {e} (press r to reload)"),
+                error: format!("live updates are off: {e}"),
+                until_reload: true,
             });
             return;
         }
@@ -361,9 +362,7 @@ impl State {
             None => format!("{:?}", scope.kind),
         };
         let message = if refused {
-            format!(
-                "watching {what} is refused, so it stays as loaded (press r to reload): {error}"
-            )
+            format!("watching {what} is refused, so it stays as loaded: {error}")
         } else {
             format!("live updates of {what} stopped, retrying: {error}")
         };
@@ -380,6 +379,7 @@ impl State {
             let _ = self.tx.send(Action::Disconnected {
                 generation: self.generation,
                 error: message,
+                until_reload: refused,
             });
         }
         refused.then_some(scope)

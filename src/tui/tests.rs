@@ -289,7 +289,13 @@ fn errors_are_kept_in_a_history_and_staleness_shows() {
         Action::Disconnected {
             generation: 0,
             error: "watch failed: connection reset".into(),
+            until_reload: false,
         },
+    );
+    assert_eq!(
+        app.errors.last().map(|e| e.message.as_str()),
+        Some("watch failed: connection reset"),
+        "a retrying watch asks for no reload"
     );
     assert_eq!(app.stale_since.as_deref(), Some("12:00:00"));
     assert!(app.data.is_some(), "stale data stays on screen");
@@ -449,5 +455,40 @@ fn the_overview_names_the_key_that_shows_every_finding() {
         title_of(&mut app).contains("(F for all)"),
         "{}",
         title_of(&mut app)
+    );
+}
+
+#[test]
+fn a_refused_watch_names_the_users_reload_key() {
+    let refused = || Action::Disconnected {
+        generation: 0,
+        error: "watching Pod is refused, so it stays as loaded: 403".into(),
+        until_reload: true,
+    };
+    let last_error = |app: &App| app.errors.last().map(|e| e.message.clone());
+    let mut app = loaded_app(Keymap::default());
+    update(&mut app, refused());
+    assert_eq!(
+        last_error(&app).as_deref(),
+        Some("watching Pod is refused, so it stays as loaded: 403 (press r to reload)")
+    );
+
+    let overrides: toml::Table = toml::from_str("reload = \"ctrl-r\"\n").unwrap();
+    let mut app = loaded_app(Keymap::new(&overrides));
+    update(&mut app, refused());
+    assert!(
+        last_error(&app).is_some_and(|e| e.ends_with("(press ctrl-r to reload)")),
+        "{:?}",
+        last_error(&app)
+    );
+
+    // Another action claims r, so reload has no key left: the command is named instead.
+    let overrides: toml::Table = toml::from_str("quit = [\"q\", \"r\"]\n").unwrap();
+    let mut app = loaded_app(Keymap::new(&overrides));
+    update(&mut app, refused());
+    assert!(
+        last_error(&app).is_some_and(|e| e.ends_with("(type :reload to reload)")),
+        "{:?}",
+        last_error(&app)
     );
 }

@@ -4,7 +4,7 @@
 use super::action::{Action, Effect};
 use super::app::{App, KindProgress, Mode};
 use super::input::{Edit, LineInput};
-use super::keymap::Key;
+use super::keymap::{Key, Scope};
 use super::view::ViewId;
 use super::{layout, views};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEventKind};
@@ -94,11 +94,20 @@ fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
             app.error(error);
             Vec::new()
         }
-        Action::Disconnected { generation, error } if generation == app.generation => {
+        Action::Disconnected {
+            generation,
+            error,
+            until_reload,
+        } if generation == app.generation => {
             if app.stale_since.is_none() {
                 app.stale_since = Some(app.now.clone());
             }
-            app.error(error);
+            if until_reload {
+                let reload = app.keymap.press_or_type(Scope::Global, "reload", "reload");
+                app.error(format!("{error} ({reload} to reload)"));
+            } else {
+                app.error(error);
+            }
             Vec::new()
         }
         Action::Reconnected { generation } if generation == app.generation => {

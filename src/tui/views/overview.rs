@@ -253,12 +253,9 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let total: usize = data.per_severity.iter().sum();
-    let all_findings_key = app.keymap.keys_label(Scope::Global, "go.findings");
-    let all_findings_key = if all_findings_key.is_empty() {
-        ":findings".to_string()
-    } else {
-        all_findings_key
-    };
+    let all_findings_key = app
+        .keymap
+        .key_or_command(Scope::Global, "go.findings", "findings");
     let top_title = format!(
         "Most severe findings: {} of {total} ({all_findings_key} for all)",
         data.top.len()

@@ -11,7 +11,7 @@ pub use build::{BaselineInfo, Change, Data, Entry, build};
 use super::reach::finding_lines;
 use crate::tui::action::Effect;
 use crate::tui::app::App;
-use crate::tui::keymap::{Binding, hint};
+use crate::tui::keymap::{Binding, Keymap, Scope, hint};
 use crate::tui::table::{Column, TableModel, TableRow, column};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -132,11 +132,16 @@ pub fn handle(app: &mut App, name: &str) -> Option<Vec<Effect>> {
 }
 
 /// What to say when no baseline is loaded.
-pub const NO_BASELINE: [&str; 3] = [
-    "No baseline is loaded for this context, so drift cannot be shown.",
-    "Record one with `aigov baseline save` (same --context), then press r to reload. It keeps a SHA-256 per ConfigMap key (and the values that are not secret-like, to restore from) and each Secret's resourceVersion, never a Secret value.",
-    "Listed below: secret-like literals in the configuration of AI workloads (AIGOV-CFG-001/002), values masked.",
-];
+const NO_BASELINE: &str = "No baseline is loaded for this context, so drift cannot be shown.";
+const LISTED_INSTEAD: &str = "Listed below: secret-like literals in the configuration of AI workloads (AIGOV-CFG-001/002), values masked.";
+
+/// How to record a baseline, naming the user's reload key.
+fn how_to_record(keymap: &Keymap) -> String {
+    let reload = keymap.press_or_type(Scope::Global, "reload", "reload");
+    format!(
+        "Record one with `aigov baseline save` (same --context), then {reload} to reload. It keeps a SHA-256 per ConfigMap key (and the values that are not secret-like, to restore from) and each Secret's resourceVersion, never a Secret value."
+    )
+}
 
 pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     if app.data.is_none() {
@@ -150,6 +155,7 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
         return;
     }
     let theme = &app.theme;
+    let keymap = &app.keymap;
     let state = &mut app.views.drift;
     let facet = if state.facet == Facet::All {
         String::new()
@@ -168,9 +174,9 @@ pub fn draw(app: &mut App, frame: &mut Frame, area: Rect) {
     let [notice, table_area] =
         Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
     let lines = vec![
-        Line::styled(NO_BASELINE[0], theme.stale.add_modifier(Modifier::BOLD)),
-        Line::raw(NO_BASELINE[1]),
-        Line::styled(NO_BASELINE[2], theme.muted),
+        Line::styled(NO_BASELINE, theme.stale.add_modifier(Modifier::BOLD)),
+        Line::raw(how_to_record(keymap)),
+        Line::styled(LISTED_INSTEAD, theme.muted),
     ];
     frame.render_widget(
         Paragraph::new(lines)
@@ -249,7 +255,7 @@ pub fn detail(app: &App) -> Option<Text<'static>> {
         theme.muted,
     ));
     if state.baseline.is_none() {
-        lines.push(Line::styled(NO_BASELINE[1], theme.muted));
+        lines.push(Line::styled(how_to_record(&app.keymap), theme.muted));
     }
     Some(Text::from(lines))
 }

@@ -119,6 +119,26 @@ fn without_a_baseline_only_the_masked_literals_are_listed() {
 }
 
 #[test]
+fn the_baseline_notice_names_the_users_reload_key() {
+    let mut app = app_with(&now(), None);
+    app.view = ViewId::Drift;
+    assert!(
+        detail_text(&app).contains("then press r to reload"),
+        "{}",
+        detail_text(&app)
+    );
+    let overrides: toml::Table = toml::from_str("reload = \"ctrl-r\"\n").unwrap();
+    app.keymap = crate::tui::keymap::Keymap::new(&overrides);
+    assert!(
+        detail_text(&app).contains("then press ctrl-r to reload"),
+        "{}",
+        detail_text(&app)
+    );
+    let shown = screen(&mut app, 160, 48);
+    assert!(shown.contains("then press ctrl-r to reload"), "{shown}");
+}
+
+#[test]
 fn masked_values_never_contain_the_full_secret() {
     for baseline in [None, Some(baseline())] {
         let mut app = app_with(&now(), baseline);
