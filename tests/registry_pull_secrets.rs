@@ -2,7 +2,8 @@
 //! Against the real Distribution registry with basic auth: without the secret the tag is
 //! unknown; with it, the tag resolves. Through the real binary on the demo: the opt-in is
 //! recorded in the audit log (which secrets, for which registries) before anything is read,
-//! nothing is recorded without the flag, and no secret value reaches any output.
+//! nothing is recorded without the flag, and no secret value reaches any output. The console's
+//! look-up path keeps the same promises, and reads nothing when the log refuses the note.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -10,6 +11,9 @@ mod common;
 use aigov::cluster::{LoadOptions, load};
 use aigov::registry::{RegistryClient, RegistryOptions, gather, pull_secrets, tagged_images};
 use aigov::rules::{RulesConfig, View};
+use aigov::sim::{Dataset, SimOptions};
+use aigov::tui::recorder::Recorder;
+use aigov::tui::registries::{self, Generation, Registries};
 use common::registry::{TestRegistry, registry_available};
 use common::serve::run_aigov;
 use k8s_openapi::api::core::v1::{Pod, Secret};
@@ -19,6 +23,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const PASSWORD: &str = "pull-secret-canary-7f3a9c";
+
+/// A dockerconfigjson Secret `app-pull` signing in to `host` as `puller`, and a GPU pod in
+/// `namespace` that pulls `host/team/app:v1` with it.
+fn pull_secret_and_pod(host: &str, namespace: &str) -> (serde_json::Value, serde_json::Value) {
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("puller:{PASSWORD}"));
+    let config = json!({"auths": {host: {"auth": auth}}}).to_string();
+    let secret = json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": "app-pull", "namespace": namespace},
+        "data": {".dockerconfigjson": base64::engine::general_purpose::STANDARD.encode(config)},
+    });
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "app", "namespace": namespace},
+        "spec": {"imagePullSecrets": [{"name": "app-pull"}],
+            "containers": [{"name": "app", "image": format!("{host}/team/app:v1"),
+                "resources": {"limits": {"nvidia.com/gpu": "1"}}}]},
+    });
+    (secret, pod)
+}
 
 #[tokio::test]
 async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
@@ -32,28 +57,19 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
 
     let t = common::demo_sim().await;
     let admin = t.admin().await;
-    use base64::Engine;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("puller:{PASSWORD}"));
-    let config = json!({"auths": {host.clone(): {"auth": auth}}}).to_string();
-    let secret: Secret = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
-        "metadata": {"name": "app-pull", "namespace": "llm-inference"},
-        "data": {".dockerconfigjson": base64::engine::general_purpose::STANDARD.encode(config)},
-    }))
-    .unwrap();
+    let (secret, pod) = pull_secret_and_pod(&host, "llm-inference");
     Api::<Secret>::namespaced(admin.clone(), "llm-inference")
-        .create(&PostParams::default(), &secret)
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(secret).unwrap(),
+        )
         .await
         .unwrap();
-    let pod: Pod = serde_json::from_value(json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "app", "namespace": "llm-inference"},
-        "spec": {"imagePullSecrets": [{"name": "app-pull"}],
-            "containers": [{"name": "app", "image": format!("{host}/team/app:v1")}]},
-    }))
-    .unwrap();
     Api::<Pod>::namespaced(admin, "llm-inference")
-        .create(&PostParams::default(), &pod)
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(pod).unwrap(),
+        )
         .await
         .unwrap();
 
@@ -97,6 +113,24 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
     );
 }
 
+/// The audit log at `log` holds one session whose only entry is the opt-in note; its details.
+fn the_one_opt_in_note(log: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(log).unwrap();
+    let entries: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["session_start", "note", "session_end"], "{text}");
+    let note = entries[1]["details"].clone();
+    assert_eq!(note["event"], "pull_secrets_read");
+    assert_eq!(note["flag"], "--read-pull-secrets");
+    note
+}
+
 #[test]
 fn the_opt_in_is_audited_before_any_secret_is_read() {
     let data = tempfile::tempdir().unwrap();
@@ -108,19 +142,7 @@ fn the_opt_in_is_audited_before_any_secret_is_read() {
 
     let (code, out, err) = run_aigov(data.path(), &["--demo", "images", "--read-pull-secrets"]);
     assert!(code <= 1, "{out}{err}");
-    let text = std::fs::read_to_string(&log).unwrap();
-    let entries: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let kinds: Vec<&str> = entries
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["session_start", "note", "session_end"], "{text}");
-    let note = &entries[1]["details"];
-    assert_eq!(note["event"], "pull_secrets_read");
-    assert_eq!(note["flag"], "--read-pull-secrets");
+    let note = the_one_opt_in_note(&log);
     let secrets: Vec<&str> = note["secrets"]
         .as_array()
         .unwrap()
@@ -133,4 +155,132 @@ fn the_opt_in_is_audited_before_any_secret_is_read() {
     );
     let (code, verified, _) = run_aigov(data.path(), &["log", "verify"]);
     assert_eq!(code, 0, "{verified}");
+}
+
+/// The console's look-ups (`tui::registries::check`, as the runner calls it after a load): with
+/// `--read-pull-secrets` the pull secret signs in and the audit trail records the read; without
+/// it, or when the log refuses the note, the secret is never fetched and the tag stays unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it() {
+    if !registry_available("the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it")
+    {
+        return;
+    }
+    let registry = TestRegistry::start_with_basic_auth("puller", PASSWORD).await;
+    let host = registry.host.clone();
+    let blobs = registry.push_image_blobs("team/app", false).await;
+    let (digest, _) = registry.push_image("team/app", "v1", &blobs, "a").await;
+    // A cluster with only this namespace, so every tag the console asks about is this one.
+    let fixture = tempfile::tempdir().unwrap();
+    let (secret, pod) = pull_secret_and_pod(&host, "ml");
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}});
+    for (file, object) in [("ns", namespace), ("secret", secret), ("pod", pod)] {
+        let path = fixture.path().join(format!("{file}.json"));
+        std::fs::write(path, object.to_string()).unwrap();
+    }
+    let t = common::sim_with(SimOptions {
+        datasets: vec![Dataset::Fixture(fixture.path().to_path_buf())],
+        ..SimOptions::default()
+    })
+    .await;
+    let connection = t.connect_as("aigov-demo-admin").await;
+    let snapshot = Arc::new(load(&connection, &LoadOptions::default(), Arc::new(|_| {})).await);
+    let image = format!("{host}/team/app:v1");
+
+    let secret_reads = || {
+        t.sim
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == "/api/v1/namespaces/ml/secrets/app-pull")
+            .count()
+    };
+    // A log that cannot be opened: its directory would be under a regular file.
+    let not_a_dir = t.dir.path().join("not-a-dir");
+    std::fs::write(&not_a_dir, "").unwrap();
+
+    for (case, read_pull_secrets, log) in [
+        (
+            "without the flag",
+            false,
+            t.dir.path().join("audit-off.jsonl"),
+        ),
+        ("with the flag", true, t.dir.path().join("audit-on.jsonl")),
+        (
+            "with a log that refuses",
+            true,
+            not_a_dir.join("audit.jsonl"),
+        ),
+    ] {
+        let reads_before = secret_reads();
+        let recorder = Recorder::at(&log);
+        recorder
+            .connected(connection.audit_session("console"))
+            .await
+            .unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let registries = Registries {
+            options: RegistryOptions {
+                insecure_http_hosts: vec![host.clone()],
+                request_timeout: Duration::from_secs(5),
+                ..Default::default()
+            },
+            read_pull_secrets,
+        };
+        let generation = Generation {
+            connection: &connection,
+            recorder: &recorder,
+            number: 0,
+            tx: &tx,
+        };
+        let (facts, _) = registries::check(
+            registries,
+            snapshot.clone(),
+            RulesConfig::default(),
+            generation,
+        )
+        .await;
+        let _ = recorder.close().await;
+        let mut said = Vec::new();
+        while let Ok(action) = rx.try_recv() {
+            said.push(format!("{action:?}"));
+        }
+        assert!(
+            said.iter().all(|s| !s.contains(PASSWORD)),
+            "{case}: {said:?}"
+        );
+        let resolved = facts.digests.get(&image).map(|f| f.digest.as_str());
+        let says_read = said
+            .iter()
+            .any(|s| s.contains("tags resolved") && s.contains("pull secrets read for 1 registry"));
+        let reads = secret_reads() - reads_before;
+        match case {
+            "with the flag" => {
+                assert_eq!(reads, 1, "{case}");
+                assert!(says_read, "{case}: {said:?}");
+                assert_eq!(
+                    resolved,
+                    Some(digest.as_str()),
+                    "{case}: {facts:?} {said:?}"
+                );
+                assert!(!std::fs::read_to_string(&log).unwrap().contains(PASSWORD));
+                let note = the_one_opt_in_note(&log);
+                assert_eq!(note["secrets"], json!(["ml/app-pull"]));
+                assert_eq!(note["registries"], json!([host]));
+            }
+            _ => {
+                assert_eq!(reads, 0, "{case}: the secret was read");
+                assert!(!says_read, "{case}: {said:?}");
+                assert_eq!(resolved, None, "{case}: signed in: {facts:?}");
+                assert!(facts.unknown.contains_key(&image), "{case}: {facts:?}");
+                assert!(!log.exists(), "{case}: nothing is recorded");
+            }
+        }
+        if case == "with a log that refuses" {
+            assert!(
+                said.iter().any(|s| s
+                    .contains("no pull secret was read: the audit log refused the record of it")),
+                "{case}: {said:?}"
+            );
+        }
+    }
 }

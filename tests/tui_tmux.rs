@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux): start `aigov demo`, switch views, filter, open
 //! help and the detail pane, quit; check the screen, the exit status, that the terminal is
-//! restored, and that the raw bytes written never carry the demo's hostile control sequences.
+//! restored, and that the raw bytes written never carry the demo's hostile control sequences;
+//! with `--read-pull-secrets`, that the read is recorded and no pull secret is shown.
 //! Skipped, by name, when tmux is not on PATH (`.ci/run` installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -237,4 +238,50 @@ fn the_demo_registry_answers_in_the_background_and_moved_tags_show_in_images() {
     assert!(moved.contains("llm-inference"), "{moved}");
     s.keys(&["q"]);
     assert_eq!(s.status(), Some(0));
+    assert!(
+        pull_secret_notes(s.dir.path()).is_empty(),
+        "pull secrets were read without --read-pull-secrets"
+    );
+}
+
+/// The `pull_secrets_read` notes in the session's audit log.
+fn pull_secret_notes(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("audit").join("audit.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "note" && e["details"]["event"] == "pull_secrets_read")
+        .collect()
+}
+
+#[test]
+fn with_read_pull_secrets_the_console_records_the_read_and_shows_no_secret() {
+    let Some(s) = Session::start("pullsecrets", "demo --read-pull-secrets") else {
+        return;
+    };
+    s.wait_for("refreshed");
+    s.keys(&["5"]);
+    s.wait_for("MOVED");
+    s.keys(&["q"]);
+    assert_eq!(s.status(), Some(0));
+    let notes = pull_secret_notes(s.dir.path());
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let secrets = &notes[0]["details"]["secrets"];
+    assert!(
+        secrets
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s == "llm-inference/registry-pull-secret")),
+        "{secrets}"
+    );
+    // The demo's pull secrets' passwords (src/sim/demo/*.yaml).
+    let raw = s.raw();
+    let log = std::fs::read(s.dir.path().join("audit").join("audit.jsonl")).unwrap();
+    for password in ["Qm7rT2vX9bN4kP6w", "Vt4nW8cQ2hJ6yK1s", "8fK2pQ7xLm3vR9tZ"] {
+        assert!(!contains(&raw, password.as_bytes()), "{password} on screen");
+        assert!(
+            !contains(&log, password.as_bytes()),
+            "{password} in the log"
+        );
+    }
+    let (code, out, err) = run_aigov(s.dir.path(), &["log", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }

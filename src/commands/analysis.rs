@@ -140,14 +140,7 @@ async fn read_pull_secrets(
     if refs.is_empty() {
         return Ok(Default::default());
     }
-    let named: Vec<String> = refs.keys().map(ToString::to_string).collect();
-    let entry =
-        crate::audit::Entry::new(crate::audit::EntryKind::Note).details(serde_json::json!({
-            "event": "pull_secrets_read",
-            "flag": "--read-pull-secrets",
-            "secrets": named,
-            "registries": refs.values().flatten().collect::<std::collections::BTreeSet<_>>(),
-        }));
+    let entry = pull_secrets::opt_in_note(&refs);
     super::session::record_first(&session.connection, "read pull secrets", vec![entry]).map_err(
         |e| {
             CommandError::Usage(format!(

@@ -57,6 +57,19 @@ pub fn referenced(
     out
 }
 
+/// The audit entry that must be recorded before `refs` are read: which Secrets, for which
+/// registries, never their content. Headless commands and the console record the same one.
+pub fn opt_in_note(refs: &BTreeMap<PullSecretRef, BTreeSet<String>>) -> crate::audit::Entry {
+    let secrets: Vec<String> = refs.keys().map(ToString::to_string).collect();
+    let registries: BTreeSet<&String> = refs.values().flatten().collect();
+    crate::audit::Entry::new(crate::audit::EntryKind::Note).details(serde_json::json!({
+        "event": "pull_secrets_read",
+        "flag": "--read-pull-secrets",
+        "secrets": secrets,
+        "registries": registries,
+    }))
+}
+
 /// The credentials in one pull secret's data (`.dockerconfigjson`, or the older `.dockercfg`)
 /// for `registries`. Errors never hold the secret's content.
 pub fn credentials_in(

@@ -13,7 +13,8 @@ pub mod layout;
 pub mod live;
 pub mod plan;
 mod recheck;
-mod recorder;
+pub mod recorder;
+pub mod registries;
 pub mod runner;
 pub mod table;
 pub mod terminal;
@@ -101,13 +102,16 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
             crate::consent::Approval::Allow => crate::consent::Approval::Allow,
             _ => crate::consent::Approval::StoredOnly,
         };
-        crate::registry::RegistryOptions {
-            mirror: _demo.as_ref().map(|(sim, _)| crate::registry::Mirror {
-                base_url: sim.url(),
-                ca_pem: Some(sim.ca_pem.clone()),
-            }),
-            request_timeout: connect.timeout,
-            ..crate::registry::with_operator_docker_config(approval)
+        registries::Registries {
+            options: crate::registry::RegistryOptions {
+                mirror: _demo.as_ref().map(|(sim, _)| crate::registry::Mirror {
+                    base_url: sim.url(),
+                    ca_pem: Some(sim.ca_pem.clone()),
+                }),
+                request_timeout: connect.timeout,
+                ..crate::registry::with_operator_docker_config(approval)
+            },
+            read_pull_secrets: global.read_pull_secrets,
         }
     });
     let (runner, mut actions) = runner::start(runner::RunnerConfig {

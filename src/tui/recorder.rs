@@ -17,6 +17,8 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct State {
+    /// The log written to: the data directory's (`None`), or this one.
+    path: Option<std::path::PathBuf>,
     /// The current connection's session, as entries will name it.
     info: Option<SessionInfo>,
     /// The open session, once something was recorded on the current connection.
@@ -31,7 +33,11 @@ impl State {
                 .info
                 .clone()
                 .ok_or_else(|| "not connected".to_string())?;
-            let log = AuditLog::open_default().map_err(|e| e.to_string())?;
+            let log = match &self.path {
+                Some(path) => AuditLog::open(path),
+                None => AuditLog::open_default(),
+            }
+            .map_err(|e| e.to_string())?;
             self.open = Some(Session::new(log, info));
         }
         self.open
@@ -51,6 +57,16 @@ impl State {
 }
 
 impl Recorder {
+    /// A recorder that writes the log at `path` instead of the data directory's.
+    pub fn at(path: impl Into<std::path::PathBuf>) -> Recorder {
+        Recorder {
+            state: Arc::new(Mutex::new(State {
+                path: Some(path.into()),
+                ..State::default()
+            })),
+        }
+    }
+
     /// The console is connected as `info` describes. A reload of the same context and server
     /// keeps the session; anything else closes it, and the next entry opens a new one.
     pub async fn connected(&self, info: SessionInfo) -> Result<(), String> {

@@ -30,7 +30,7 @@ pub struct RunnerConfig {
     /// Where each connection's drift baseline comes from.
     pub baselines: Baselines,
     /// How to ask the image registries about the workloads' tags; `None` with --offline.
-    pub registry: Option<crate::registry::RegistryOptions>,
+    pub registry: Option<super::registries::Registries>,
 }
 
 /// The source of the drift baseline, resolved again for every connection, so a context switch
@@ -373,14 +373,18 @@ impl State {
                 return;
             };
             let mut rechecks = None;
-            if let Some(options) = registry {
+            if let Some(registries) = registry {
                 // The views are up; the registry columns and rules follow when the answers do.
-                let (facts, client) = check_registries(
-                    options,
+                let (facts, client) = super::registries::check(
+                    registries,
                     snapshot.clone(),
                     inputs.settings.clone(),
-                    generation,
-                    &tx,
+                    super::registries::Generation {
+                        connection: &connection,
+                        recorder: &recorder,
+                        number: generation,
+                        tx: &tx,
+                    },
                 )
                 .await;
                 inputs.registry = facts;
@@ -530,53 +534,4 @@ async fn derive_and_send(
             false
         }
     }
-}
-
-/// Ask the registries about every tag the snapshot's workloads use, recording the answers in
-/// the tag history; progress and the outcome are notices. Failures are per image (unknown),
-/// never "clean".
-async fn check_registries(
-    options: crate::registry::RegistryOptions,
-    snapshot: Arc<Snapshot>,
-    settings: crate::rules::RulesConfig,
-    generation: u64,
-    tx: &mpsc::UnboundedSender<Action>,
-) -> (
-    crate::rules::images::RegistryFacts,
-    Option<Arc<crate::registry::RegistryClient>>,
-) {
-    let client = match crate::registry::RegistryClient::new(options) {
-        Ok(client) => Arc::new(client),
-        Err(e) => {
-            let _ = tx.send(Action::Warning {
-                generation,
-                message: format!("registry look-ups are off: {e}"),
-            });
-            return (Default::default(), None);
-        }
-    };
-    // Building a view is heavy at scale: off the runtime's threads.
-    let images = tokio::task::spawn_blocking(move || {
-        crate::registry::tagged_images(&crate::rules::View::new(&snapshot, &settings))
-    })
-    .await
-    .unwrap_or_default();
-    let tags = images.len();
-    let _ = tx.send(Action::Notice(format!(
-        "checking {tags} image tags with their registries…"
-    )));
-    let history = crate::registry::history_dir();
-    let gathered = crate::registry::gather(&client, images, history.as_deref()).await;
-    if let Some(problem) = gathered.history_problem {
-        let _ = tx.send(Action::Warning {
-            generation,
-            message: format!("the tag history was not updated: {problem}"),
-        });
-    }
-    let unknown = gathered.facts.unknown.len();
-    let _ = tx.send(Action::Notice(format!(
-        "registries: {} of {tags} tags resolved, {unknown} unknown (Images view)",
-        gathered.facts.digests.len()
-    )));
-    (gathered.facts, Some(client))
 }
