@@ -1,6 +1,7 @@
 //! `aigov images`: every image a workload uses by tag, with what the registry says the tag
 //! points at now, the digests the pods run, whether the tag moved under them, and whether the
-//! tag can be overwritten (the registry's settings, and what aigov's history saw). Exit 1 when a tag moved or was overwritten.
+//! tag can be overwritten (the registry's settings, and what aigov's history saw). Exit 1 when
+//! a tag moved or was overwritten.
 
 use super::analysis::{load_snapshot, registry_facts};
 use super::{CommandError, Outcome, print};

@@ -163,10 +163,7 @@ impl SettingsReader {
                         Some(Err(reason)) => ImmutabilitySetting::unknown(reason.clone()),
                         None => ImmutabilitySetting::unknown("Harbor's rules were not read"),
                     },
-                    Some(Ok(false)) => ImmutabilitySetting::unknown(format!(
-                        "registry {} does not expose immutability settings aigov reads (not Harbor or ECR)",
-                        sanitize(registry)
-                    )),
+                    Some(Ok(false)) => not_harbor_or_ecr(registry),
                     Some(Err(reason)) => ImmutabilitySetting::unknown(reason.clone()),
                     None => ImmutabilitySetting::unknown("registry not asked"),
                 },
@@ -327,9 +324,13 @@ fn target(options: &RegistryOptions, image: &ImageRef, lookup: &Lookup) -> Targe
             tag: key.tag,
         },
         // Harbor keeps every repository in a project: a one-segment name is not Harbor's.
-        None => Target::Settled(ImmutabilitySetting::unknown(format!(
-            "registry {} does not expose immutability settings aigov reads (not Harbor or ECR)",
-            sanitize(&key.registry)
-        ))),
+        None => Target::Settled(not_harbor_or_ecr(&key.registry)),
     }
+}
+
+fn not_harbor_or_ecr(registry: &str) -> ImmutabilitySetting {
+    ImmutabilitySetting::unknown(format!(
+        "registry {} does not expose immutability settings aigov reads (not Harbor or ECR)",
+        sanitize(registry)
+    ))
 }

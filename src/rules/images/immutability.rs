@@ -79,10 +79,8 @@ impl Immutability {
                 .filter(|s| s.state == Mutability::Immutable)
                 .cloned();
             if let Some(claim) = &contradicted {
-                source.push_str(&format!(
-                    "; the registry now claims immutable ({}): the rule was added after the overwrite",
-                    claim.source
-                ));
+                source.push_str("; ");
+                source.push_str(&claimed_after_overwrite(&claim.source));
             }
             return Immutability {
                 state: Mutability::Mutable,
@@ -108,6 +106,13 @@ impl Immutability {
     pub fn describe(&self) -> String {
         format!("{} ({})", self.state.name(), self.source)
     }
+}
+
+/// What an immutability claim means for a tag the history saw overwritten.
+pub fn claimed_after_overwrite(claim_source: &str) -> String {
+    format!(
+        "the registry now claims immutable ({claim_source}): the rule was added after the overwrite"
+    )
 }
 
 #[cfg(test)]

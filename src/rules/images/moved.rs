@@ -3,7 +3,7 @@
 //! (IMG-005: the tag is mutable, seen in aigov's tag history). Both need registry facts; with
 //! none (offline, or a look-up that failed) nothing is claimed either way.
 
-use super::immutability::Mutability;
+use super::immutability::{Mutability, claimed_after_overwrite};
 use super::registry::{RegistryFacts, TagMove};
 use super::{at_container, running_digests};
 use crate::model::image::ImageRef;
@@ -93,10 +93,9 @@ pub fn check(
         }
         f.evidence.extend(moves.iter().map(move_line));
         f.evidence.push(match registry.setting(image) {
-            Some(s) if s.state == Mutability::Immutable => format!(
-                "the registry now claims immutable ({}): the rule was added after the overwrite",
-                sanitize(&s.source)
-            ),
+            Some(s) if s.state == Mutability::Immutable => {
+                claimed_after_overwrite(&sanitize(&s.source))
+            }
             Some(s) if s.state == Mutability::Mutable => {
                 format!("registry setting: mutable ({})", sanitize(&s.source))
             }
