@@ -7,8 +7,8 @@
 mod common;
 
 use aigov::model::image::ImageRef;
-use aigov::registry::{RegistryClient, RegistryOptions, gather};
-use aigov::rules::images::{ImmutabilitySetting, Mutability, TagMove};
+use aigov::registry::{RegistryClient, RegistryOptions, TagHistory, gather, tag_key};
+use aigov::rules::images::{ImmutabilitySetting, Mutability};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -221,7 +221,7 @@ async fn harbor_rules_decide_per_tag_with_the_docker_config_credentials() {
 
 #[tokio::test]
 async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
-    let (host, _fake) = start(true).await;
+    let (host, fake) = start(true).await;
     // No Docker config: anonymous, which the fake refuses for project ml.
     let anonymous = RegistryClient::new(options_for(&host)).unwrap();
     let got = settings(
@@ -244,6 +244,15 @@ async fn refused_or_failing_rules_are_unknown_with_the_reason_never_a_guess() {
         "{}",
         got[2].source
     );
+    // Failures are not cached: the next look-up asks each project again.
+    let asked = fake.rules_requests.load(Ordering::SeqCst);
+    assert_eq!(asked, 3);
+    settings(
+        &anonymous,
+        &images(&host, &["ml/vllm:v1", "broken/x:v1", "gone/x:v1"]),
+    )
+    .await;
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), asked + 3);
 
     // Wrong credentials: unknown, and the password never shows.
     let dir = tempfile::tempdir().unwrap();
@@ -271,6 +280,54 @@ async fn a_registry_that_is_not_harbor_is_unknown() {
         );
     }
     assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_one_segment_repository_on_a_harbor_is_not_asked_about() {
+    let (host, fake) = start(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = RegistryClient::new(options_with_docker_config(&host, &dir, PASSWORD)).unwrap();
+    let got = settings(&client, &images(&host, &["single:v1"])).await;
+    assert_eq!(got[0].state, Mutability::Unknown);
+    assert!(
+        got[0].source.contains("not Harbor or ECR"),
+        "{}",
+        got[0].source
+    );
+    assert_eq!(fake.rules_requests.load(Ordering::SeqCst), 0);
+}
+
+/// An OIDC user's Docker login stores a token (`identitytoken`), which Harbor's API does not
+/// take: it is never sent there, and the reason says what would work.
+#[tokio::test]
+async fn a_token_from_the_docker_config_is_never_sent_to_harbors_api() {
+    let (host, fake) = start(true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({"auths": {host.clone(): {"identitytoken": "oidc-refresh-token"}}})
+            .to_string(),
+    )
+    .unwrap();
+    let client = RegistryClient::new(RegistryOptions {
+        docker_config: Some(config),
+        ..options_for(&host)
+    })
+    .unwrap();
+    let got = settings(&client, &images(&host, &["ml/vllm:v1"])).await;
+    assert_eq!(got[0].state, Mutability::Unknown);
+    assert!(
+        got[0].source.contains("takes basic credentials") && got[0].source.contains("only a token"),
+        "{}",
+        got[0].source
+    );
+    let sent = fake.authorizations.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent.iter().all(|a| !a.contains("oidc-refresh-token")),
+        "{sent:?}"
+    );
 }
 
 #[tokio::test]
@@ -303,18 +360,16 @@ async fn gather_files_the_settings_and_history_wins_over_a_later_rule() {
         Mutability::Mutable
     );
 
-    // The history saw v0.6.3 overwritten before the rule existed: mutable, as observed.
-    let mut facts = gathered.facts.clone();
-    facts.insert_move(
-        &refs[0],
-        TagMove {
-            from_digest: "sha256:old".into(),
-            from_seen: "2026-11-01T00:00:00Z".into(),
-            to_digest: "sha256:new".into(),
-            to_seen: "2026-11-02T00:00:00Z".into(),
-        },
-    );
-    let verdict = facts.immutability(&refs[0]);
+    // aigov's tag history saw v0.6.3 point elsewhere before the rule existed: this look-up
+    // finds it moved, so it is mutable, as observed, whatever the rule says now.
+    let history_dir = tempfile::tempdir().unwrap();
+    let mut history = TagHistory::load(history_dir.path()).unwrap();
+    let earlier: jiff::Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+    history.record(&tag_key(&refs[0]).unwrap(), "sha256:old", earlier);
+    history.save(history_dir.path()).unwrap();
+    let gathered = gather(&client, refs.clone(), Some(history_dir.path())).await;
+    assert_eq!(gathered.history_problem, None);
+    let verdict = gathered.facts.immutability(&refs[0]);
     assert_eq!(verdict.state, Mutability::Mutable);
     assert!(
         verdict

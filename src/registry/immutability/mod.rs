@@ -18,6 +18,7 @@ mod harbor;
 use super::auth::{Authorizer, classify_transport};
 use super::cache::TtlCache;
 use super::client::tag_key;
+use super::credentials::Credentials;
 use super::options::{RegistryOptions, api_host};
 use super::outcome::{Lookup, UnknownReason};
 use crate::model::image::ImageRef;
@@ -254,7 +255,13 @@ impl SettingsReader {
             .credentials_for(registry)
             .await
             .map_err(|reason| format!("Harbor's immutable-tag rules not read: {reason}"))?;
-        let header = super::auth::basic_header(&credentials);
+        // Harbor's API takes basic credentials only: a robot account, or an OIDC user's CLI
+        // secret. A registry token (a Docker config `identitytoken`) is not sent to it.
+        let token_only = matches!(credentials, Credentials::Bearer(_));
+        let header = match credentials {
+            Credentials::Basic { .. } => super::auth::basic_header(&credentials),
+            Credentials::Bearer(_) | Credentials::Anonymous => None,
+        };
         let what = format!(
             "Harbor's immutable-tag rules of project {}",
             sanitize(project)
@@ -267,6 +274,10 @@ impl SettingsReader {
         )
         .await
         .map_err(|e| match e {
+            harbor::RulesError::Status(status @ (401 | 403)) if token_only => format!(
+                "Harbor refused {what} ({status}): its API takes basic credentials (a robot account, or an OIDC user's CLI secret), and the Docker config has only a token for {}",
+                sanitize(registry)
+            ),
             harbor::RulesError::Status(status @ (401 | 403)) => format!(
                 "Harbor refused {what} ({status}): check the credentials for {} in ~/.docker/config.json and their access to the project",
                 sanitize(registry)
@@ -333,4 +344,115 @@ fn not_harbor_or_ecr(registry: &str) -> ImmutabilitySetting {
         "registry {} does not expose immutability settings aigov reads (not Harbor or ECR)",
         sanitize(registry)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::Mirror;
+    use crate::rules::images::Mutability;
+
+    fn unknown(reason: UnknownReason) -> Lookup {
+        Lookup::Unknown { reason }
+    }
+
+    fn settled(target: Target) -> ImmutabilitySetting {
+        match target {
+            Target::Settled(setting) => setting,
+            Target::Harbor { .. } => panic!("asked Harbor"),
+            Target::Ecr { .. } => panic!("asked ECR"),
+        }
+    }
+
+    fn image(text: &str) -> ImageRef {
+        ImageRef::parse(text).expect("a valid reference")
+    }
+
+    /// Which registries are asked, before any request: the pure part of `read_all`.
+    #[test]
+    fn only_a_reachable_registry_with_projects_or_ecr_is_asked() {
+        let options = RegistryOptions::default();
+        let refused = unknown(UnknownReason::Refused {
+            registry: "harbor.example".into(),
+            status: 401,
+        });
+        // A 401 on the manifest still leaves Harbor's own API worth asking.
+        assert!(matches!(
+            target(&options, &image("harbor.example/ml/vllm:v1"), &refused),
+            Target::Harbor { ref project, ref repository, .. } if project == "ml" && repository == "vllm"
+        ));
+        let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1";
+        assert!(matches!(
+            target(&options, &image(ecr), &refused),
+            Target::Ecr { .. }
+        ));
+        // A registry that could not be reached is not asked again.
+        let unreachable = unknown(UnknownReason::Unreachable {
+            registry: "harbor.example".into(),
+            detail: "connection refused".into(),
+        });
+        let setting = settled(target(
+            &options,
+            &image("harbor.example/ml/vllm:v1"),
+            &unreachable,
+        ));
+        assert_eq!(setting.state, Mutability::Unknown);
+        assert!(
+            setting
+                .source
+                .starts_with("not read: registry harbor.example unreachable")
+        );
+        // A one-segment repository is not Harbor's; a digest has no tag to ask about.
+        let single = settled(target(&options, &image("harbor.example/app:v1"), &refused));
+        assert!(
+            single.source.contains("not Harbor or ECR"),
+            "{}",
+            single.source
+        );
+        let pinned = format!("harbor.example/ml/vllm@sha256:{}", "a".repeat(64));
+        assert_eq!(
+            settled(target(&options, &image(&pinned), &refused)).source,
+            "no tag"
+        );
+        // Through the demo's mirror nothing is asked.
+        let mirrored = RegistryOptions {
+            mirror: Some(Mirror {
+                base_url: "https://127.0.0.1:1".into(),
+                ca_pem: None,
+            }),
+            ..RegistryOptions::default()
+        };
+        let demo = settled(target(
+            &mirrored,
+            &image("harbor.example/ml/vllm:v1"),
+            &refused,
+        ));
+        assert!(
+            demo.source.contains("demo registry mirror"),
+            "{}",
+            demo.source
+        );
+    }
+
+    #[cfg(not(feature = "ecr"))]
+    #[tokio::test]
+    async fn without_the_ecr_feature_an_ecr_tag_is_unknown_and_says_why() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client =
+            crate::registry::RegistryClient::new(RegistryOptions::default()).expect("a client");
+        let images = [image(
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1",
+        )];
+        let lookups = [unknown(UnknownReason::Refused {
+            registry: images[0].registry.clone(),
+            status: 401,
+        })];
+        let got = client.immutability_all(&images, &lookups).await;
+        assert_eq!(got[0].state, Mutability::Unknown);
+        assert!(
+            got[0].source.contains("built without ecr"),
+            "{}",
+            got[0].source
+        );
+    }
 }
