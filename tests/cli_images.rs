@@ -1,7 +1,8 @@
 //! `aigov images` on the demo, through the real binary: the simulator's demo registry answers
 //! offline, the tags the demo moved under running pods are reported as moved (exit 1), the
-//! facts are JSON on request, `--offline` asks no registry, and `aigov audit` gains the
-//! registry rules unless `--offline`.
+//! facts are JSON on request (immutability unknown: the mirror serves no settings API),
+//! `--offline` asks no registry, and `aigov audit` gains the registry rules unless
+//! `--offline`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -40,6 +41,15 @@ fn the_demo_registry_answers_and_moved_tags_are_reported() {
     assert!(
         rows.iter().all(|r| r["registry_unknown"].is_null()),
         "every demo tag resolved offline: {rows:#?}"
+    );
+    // The demo's mirror does not serve a registry's settings API, and nothing was seen
+    // overwritten yet: every tag's immutability is unknown, and says why.
+    assert!(
+        rows.iter().all(|r| r["immutability"] == "unknown"
+            && r["immutability_source"]
+                .as_str()
+                .is_some_and(|s| s.contains("demo registry mirror"))),
+        "{rows:#?}"
     );
     // The tag history was written, private.
     let history = std::fs::read_dir(data.path().join("registry"))

@@ -14,13 +14,12 @@ use aigov::rules::{RulesConfig, View};
 use aigov::sim::{Dataset, SimOptions};
 use aigov::tui::recorder::Recorder;
 use aigov::tui::registries::{self, Generation, Registries};
-use common::registry::{TestRegistry, registry_available};
+use common::registry::{TestRegistry, options_for, registry_available};
 use common::serve::run_aigov;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, PostParams};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 
 const PASSWORD: &str = "pull-secret-canary-7f3a9c";
 
@@ -90,10 +89,8 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
 
     let lookup = |credentials| {
         let client = RegistryClient::new(RegistryOptions {
-            insecure_http_hosts: vec![host.clone()],
-            request_timeout: Duration::from_secs(5),
             credentials,
-            ..Default::default()
+            ..options_for(&host)
         })
         .unwrap();
         let images = images.clone();
@@ -155,6 +152,20 @@ fn the_opt_in_is_audited_before_any_secret_is_read() {
     );
     let (code, verified, _) = run_aigov(data.path(), &["log", "verify"]);
     assert_eq!(code, 0, "{verified}");
+
+    // A log that cannot record the note: the command stops before reading any secret.
+    let refusing = tempfile::tempdir().unwrap();
+    std::fs::write(refusing.path().join("audit"), "not a directory").unwrap();
+    let (code, out, err) = run_aigov(
+        refusing.path(),
+        &["--demo", "images", "--read-pull-secrets"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("no pull secret was read: the audit log refused the record of it"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
 /// The console's look-ups (`tui::registries::check`, as the runner calls it after a load): with
@@ -198,18 +209,38 @@ async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it()
     let not_a_dir = t.dir.path().join("not-a-dir");
     std::fs::write(&not_a_dir, "").unwrap();
 
-    for (case, read_pull_secrets, log) in [
-        (
-            "without the flag",
-            false,
-            t.dir.path().join("audit-off.jsonl"),
-        ),
-        ("with the flag", true, t.dir.path().join("audit-on.jsonl")),
-        (
-            "with a log that refuses",
-            true,
-            not_a_dir.join("audit.jsonl"),
-        ),
+    /// One run of the console's look-ups.
+    struct Case {
+        name: &'static str,
+        read_pull_secrets: bool,
+        log: std::path::PathBuf,
+        /// Whether the log can record the note.
+        log_works: bool,
+    }
+    for Case {
+        name: case,
+        read_pull_secrets,
+        log,
+        log_works,
+    } in [
+        Case {
+            name: "without the flag",
+            read_pull_secrets: false,
+            log: t.dir.path().join("audit-off.jsonl"),
+            log_works: true,
+        },
+        Case {
+            name: "with the flag",
+            read_pull_secrets: true,
+            log: t.dir.path().join("audit-on.jsonl"),
+            log_works: true,
+        },
+        Case {
+            name: "with a log that refuses",
+            read_pull_secrets: true,
+            log: not_a_dir.join("audit.jsonl"),
+            log_works: false,
+        },
     ] {
         let reads_before = secret_reads();
         let recorder = Recorder::at(&log);
@@ -219,11 +250,7 @@ async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it()
             .unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let registries = Registries {
-            options: RegistryOptions {
-                insecure_http_hosts: vec![host.clone()],
-                request_timeout: Duration::from_secs(5),
-                ..Default::default()
-            },
+            options: options_for(&host),
             read_pull_secrets,
         };
         let generation = Generation {
@@ -253,29 +280,28 @@ async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it()
             .iter()
             .any(|s| s.contains("tags resolved") && s.contains("pull secrets read for 1 registry"));
         let reads = secret_reads() - reads_before;
-        match case {
-            "with the flag" => {
-                assert_eq!(reads, 1, "{case}");
-                assert!(says_read, "{case}: {said:?}");
-                assert_eq!(
-                    resolved,
-                    Some(digest.as_str()),
-                    "{case}: {facts:?} {said:?}"
-                );
-                assert!(!std::fs::read_to_string(&log).unwrap().contains(PASSWORD));
-                let note = the_one_opt_in_note(&log);
-                assert_eq!(note["secrets"], json!(["ml/app-pull"]));
-                assert_eq!(note["registries"], json!([host]));
-            }
-            _ => {
-                assert_eq!(reads, 0, "{case}: the secret was read");
-                assert!(!says_read, "{case}: {said:?}");
-                assert_eq!(resolved, None, "{case}: signed in: {facts:?}");
-                assert!(facts.unknown.contains_key(&image), "{case}: {facts:?}");
-                assert!(!log.exists(), "{case}: nothing is recorded");
-            }
+        if read_pull_secrets && log_works {
+            assert_eq!(reads, 1, "{case}");
+            assert!(says_read, "{case}: {said:?}");
+            assert_eq!(
+                resolved,
+                Some(digest.as_str()),
+                "{case}: {facts:?} {said:?}"
+            );
+            assert!(!std::fs::read_to_string(&log).unwrap().contains(PASSWORD));
+            let note = the_one_opt_in_note(&log);
+            assert_eq!(note["secrets"], json!(["ml/app-pull"]));
+            assert_eq!(note["registries"], json!([host]));
+        } else {
+            assert_eq!(reads, 0, "{case}: the secret was read");
+            assert!(!says_read, "{case}: {said:?}");
+            assert_eq!(resolved, None, "{case}: signed in: {facts:?}");
+            assert!(facts.unknown.contains_key(&image), "{case}: {facts:?}");
         }
-        if case == "with a log that refuses" {
+        if !read_pull_secrets {
+            assert!(!log.exists(), "{case}: nothing is recorded");
+        }
+        if !log_works {
             assert!(
                 said.iter().any(|s| s
                     .contains("no pull secret was read: the audit log refused the record of it")),
