@@ -443,52 +443,37 @@ fn the_overview_names_the_key_that_shows_every_finding() {
     let mut app = loaded_app(Keymap::default());
     let total = app.data.as_ref().expect("loaded").evaluation.findings.len();
     assert!(total > 0);
+    let title = title_of(&mut app);
     assert!(
-        title_of(&mut app).contains(&format!(" of {total} (7 for all)")),
-        "{}",
-        title_of(&mut app)
+        title.contains(&format!(" of {total} (7 for all)")),
+        "{title}"
     );
 
     let overrides: toml::Table = toml::from_str("\"go.findings\" = \"F\"\n").unwrap();
-    let mut app = loaded_app(Keymap::new(&overrides));
-    assert!(
-        title_of(&mut app).contains("(F for all)"),
-        "{}",
-        title_of(&mut app)
-    );
+    let title = title_of(&mut loaded_app(Keymap::new(&overrides)));
+    assert!(title.contains("(F for all)"), "{title}");
 }
 
 #[test]
 fn a_refused_watch_names_the_users_reload_key() {
-    let refused = || Action::Disconnected {
-        generation: 0,
-        error: "watching Pod is refused, so it stays as loaded: 403".into(),
-        until_reload: true,
-    };
-    let last_error = |app: &App| app.errors.last().map(|e| e.message.clone());
-    let mut app = loaded_app(Keymap::default());
-    update(&mut app, refused());
-    assert_eq!(
-        last_error(&app).as_deref(),
-        Some("watching Pod is refused, so it stays as loaded: 403 (press r to reload)")
-    );
-
-    let overrides: toml::Table = toml::from_str("reload = \"ctrl-r\"\n").unwrap();
-    let mut app = loaded_app(Keymap::new(&overrides));
-    update(&mut app, refused());
-    assert!(
-        last_error(&app).is_some_and(|e| e.ends_with("(press ctrl-r to reload)")),
-        "{:?}",
-        last_error(&app)
-    );
-
-    // Another action claims r, so reload has no key left: the command is named instead.
-    let overrides: toml::Table = toml::from_str("quit = [\"q\", \"r\"]\n").unwrap();
-    let mut app = loaded_app(Keymap::new(&overrides));
-    update(&mut app, refused());
-    assert!(
-        last_error(&app).is_some_and(|e| e.ends_with("(type :reload to reload)")),
-        "{:?}",
-        last_error(&app)
-    );
+    let refused = "watching Pod is refused, so it stays as loaded: 403";
+    for (config, hint) in [
+        ("", "(press r to reload)"),
+        ("reload = \"ctrl-r\"", "(press ctrl-r to reload)"),
+        // Another action claims r, so reload has no key left: the command is named instead.
+        ("quit = [\"q\", \"r\"]", "(type :reload to reload)"),
+    ] {
+        let overrides: toml::Table = toml::from_str(config).unwrap();
+        let mut app = loaded_app(Keymap::new(&overrides));
+        update(
+            &mut app,
+            Action::Disconnected {
+                generation: 0,
+                error: refused.into(),
+                until_reload: true,
+            },
+        );
+        let shown = app.errors.last().map(|e| e.message.clone());
+        assert_eq!(shown, Some(format!("{refused} {hint}")), "{config}");
+    }
 }
