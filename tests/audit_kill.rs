@@ -107,6 +107,30 @@ fn real_writes(requests: &[LoggedRequest]) -> Vec<LoggedRequest> {
     requests.iter().filter(|r| r.real_write).cloned().collect()
 }
 
+/// The simulator's request log once it has stopped growing for `SETTLE`. A write sent just
+/// before the kill is committed and logged only after `LATENCY`, so reading the log as soon
+/// as the child is reaped could miss it and never check it for an intent.
+async fn settled_requests(t: &common::TestSim) -> Vec<LoggedRequest> {
+    const SETTLE: Duration = Duration::from_millis(100);
+    let give_up = Instant::now() + Duration::from_secs(10);
+    let mut seen = t.sim.requests().len();
+    let mut stable_since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = t.sim.requests().len();
+        if now != seen {
+            seen = now;
+            stable_since = Instant::now();
+        } else if stable_since.elapsed() >= SETTLE {
+            return t.sim.requests();
+        }
+        assert!(
+            Instant::now() < give_up,
+            "the request log still grows 10 s after the kill"
+        );
+    }
+}
+
 /// What `aigov log verify` said: `Ok`, or the torn line's text (any other failure panics).
 enum Verified {
     Ok,
@@ -192,7 +216,6 @@ struct Summary {
     after: usize,
     finished_first: usize,
     torn: usize,
-    repairs: usize,
     writes_seen: usize,
 }
 
@@ -329,7 +352,7 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
         if finished_first {
             summary.finished_first += 1;
         }
-        let writes = real_writes(&t.sim.requests());
+        let writes = real_writes(&settled_requests(&t).await);
         summary.writes_seen += writes.len();
         if !audit_path(data.path()).exists() {
             // Killed before the log was first opened: then nothing can have been sent.
@@ -349,7 +372,6 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
             );
             // The next command that opens the log repairs it.
             review_repairs(&t, data.path(), &format!("run {run}")).await;
-            summary.repairs += 1;
         }
         let records = records(data.path());
         classify(&records, &mut summary);
@@ -357,18 +379,15 @@ async fn plan_apply_killed_at_random_points_leaves_a_verifiable_or_repairable_lo
     }
     let elapsed = started.elapsed();
     eprintln!(
-        "audit_kill: {RUNS} runs (seed {seed}), kills before apply {}, during apply {}, after apply {} ({} had already exited), torn lines seen {}, repairs {}, {} writes reached the simulator, each with its intent; {:.1} s",
+        "audit_kill: {RUNS} runs (seed {seed}), kills before apply {}, during apply {}, after apply {} ({} had already exited), torn lines seen (each repaired) {}, {} writes reached the simulator, each with its intent; {:.1} s",
         summary.before,
         summary.during,
         summary.after,
         summary.finished_first,
         summary.torn,
-        summary.repairs,
         summary.writes_seen,
         elapsed.as_secs_f64()
     );
-    assert_eq!(summary.before + summary.during + summary.after, RUNS);
-    assert_eq!(summary.torn, summary.repairs);
     assert!(
         summary.writes_seen > 0,
         "some writes reached the simulator: every-write-has-its-intent was checked on something"

@@ -12,8 +12,9 @@ mod common;
 use common::serve::aigov_command;
 use common::tmux::Session;
 use std::net::TcpListener;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 /// The `--timeout` every command gets, and the most it may take beyond it.
@@ -46,19 +47,36 @@ fn kubeconfig(dir: &Path, port: u16) -> std::path::PathBuf {
     path
 }
 
-/// Run aigov with `args` against the silent server; the output and how long it took.
+/// How long a command may run before it is killed: well past `TIMEOUT + GRACE`, so only a
+/// command with no deadline at all (the bug this file exists for) ever reaches it.
+const KILL_AFTER: Duration = Duration::from_secs(TIMEOUT.as_secs() + GRACE.as_secs() + 10);
+/// The signal assert_cmd's timeout kills with.
+const SIGKILL: i32 = 9;
+
+/// Run aigov with `args` against the silent server; the output and how long it took. A
+/// command still running after `KILL_AFTER` is killed and the test fails, rather than hang.
 fn run(kubeconfig: &Path, data_dir: &Path, args: &[&str]) -> (Output, Duration) {
-    let started = Instant::now();
-    let output = aigov_command(data_dir)
+    let mut command = aigov_command(data_dir);
+    command
         .env_remove("RUST_BACKTRACE")
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .args(["--timeout", "2s"])
-        .args(args)
-        .stdin(Stdio::null())
+        .args(args);
+    let started = Instant::now();
+    // assert_cmd always pipes stdin; an empty input closes it at once, as /dev/null reads.
+    let output = assert_cmd::Command::from_std(command)
+        .write_stdin(Vec::<u8>::new())
+        .timeout(KILL_AFTER)
         .output()
         .unwrap();
-    (output, started.elapsed())
+    let elapsed = started.elapsed();
+    assert!(
+        !(output.status.signal() == Some(SIGKILL) && elapsed >= KILL_AFTER),
+        "aigov {args:?} was still running after {elapsed:?} and had to be killed: it has no deadline (--timeout 2s); stderr so far: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, elapsed)
 }
 
 /// Exit code 2 and exactly one `aigov: ` line on stderr, with no panic or backtrace.

@@ -9,6 +9,7 @@ use aigov::model::{Coverage, Kind, Snapshot};
 use aigov::rules::rbac::UserInfo;
 use aigov::sim::{Dataset, FaultSettings, SimOptions};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 fn quiet() -> aigov::cluster::load::ProgressFn {
     Arc::new(|_| {})
@@ -191,13 +192,17 @@ async fn server_errors_are_retried_and_never_silently_drop_objects() {
     assert!(failed > 0, "faults were injected");
 }
 
+/// The Retry-After of the throttled answers: longer than the loader's 1 s fallback for a 429
+/// without one, so a load that took at least this long waited for the header's value.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
 #[tokio::test]
 async fn throttling_with_retry_after_is_honoured() {
     let t = common::demo_sim().await;
     let connection = t.connect_as("aigov-demo-admin").await;
     t.sim.set_faults(FaultSettings {
         throttle_rate: 0.1,
-        retry_after_seconds: 1,
+        retry_after_seconds: RETRY_AFTER.as_secs(),
         ..Default::default()
     });
     let options = LoadOptions {
@@ -206,12 +211,25 @@ async fn throttling_with_retry_after_is_honoured() {
         attempts: 6,
         ..Default::default()
     };
+    let started = Instant::now();
     let snapshot = load(&connection, &options, quiet()).await;
+    let elapsed = started.elapsed();
     t.sim.set_faults(FaultSettings::default());
     assert_matches_simulator_kinds(
         &snapshot,
         &t.sim,
         &[Kind::Namespace, Kind::Pod, Kind::ConfigMap],
+    );
+    let throttled = t.sim.requests().iter().filter(|r| r.status == 429).count();
+    eprintln!(
+        "throttling 10% with Retry-After {RETRY_AFTER:?}: {throttled} requests answered 429, load took {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    assert!(throttled > 0, "some requests were answered 429");
+    // Each 429 is followed by a wait of its Retry-After before the page is asked again.
+    assert!(
+        elapsed >= RETRY_AFTER,
+        "a 429 was waited out: the load took {elapsed:?}, less than Retry-After {RETRY_AFTER:?}"
     );
 }
 

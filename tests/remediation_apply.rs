@@ -16,6 +16,7 @@ use aigov::remediation::review::review;
 use aigov::remediation::{PlannedChange, Proposal, propose};
 use aigov::rules::{Inputs, evaluate};
 use aigov::sim::FaultSettings;
+use common::remediate::{assert_audited, verified_records};
 use std::sync::Arc;
 
 const ADMIN: &str = "aigov-demo-admin";
@@ -51,15 +52,8 @@ async fn planned(connection: &Connection) -> PlannedChange {
 
 /// The admin connection with a 1 s deadline, for the tests where the server stops answering.
 async fn impatient(t: &common::TestSim) -> Connection {
-    aigov::cluster::connect(&aigov::cluster::ConnectOptions {
-        kubeconfig: Some(t.kubeconfig.clone()),
-        context: Some(ADMIN.into()),
-        timeout: std::time::Duration::from_secs(1),
-        read_only: false,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
+    t.connect_with(ADMIN, std::time::Duration::from_secs(1), false)
+        .await
 }
 
 fn actor() -> Actor {
@@ -213,6 +207,14 @@ async fn a_conflict_between_review_and_apply_writes_nothing() {
     );
     assert_eq!(t.sim.committed_writes(), writes, "nothing written");
     assert_eq!(enforce(&t), None);
+    assert_eq!(report.result_not_recorded, None);
+    let records = verified_records(log.sink().bytes());
+    assert_audited(&records, &report, "conflict", None);
+    let result = records
+        .iter()
+        .find(|r| r.entry.refers_to == Some(report.intent_seq))
+        .unwrap();
+    assert_eq!(result.entry.http_status, Some(409), "{:?}", result.entry);
 
     // Asked again: a new review reads the object as it is now and dry-runs against it.
     let again = review(&writer, &reviewed.change).await;
@@ -240,6 +242,12 @@ async fn a_conflict_between_review_and_apply_writes_nothing() {
     .unwrap();
     assert!(matches!(report.applied, Applied::Done { .. }), "{report:?}");
     assert_eq!(enforce(&t).as_deref(), Some("baseline"));
+    assert_audited(
+        &verified_records(log.sink().bytes()),
+        &report,
+        "applied",
+        None,
+    );
 }
 
 #[tokio::test]

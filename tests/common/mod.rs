@@ -39,11 +39,23 @@ pub async fn demo_sim() -> TestSim {
 
 impl TestSim {
     pub async fn connect_as(&self, context: &str) -> Connection {
+        self.connect_with(context, Duration::from_secs(10), false)
+            .await
+    }
+
+    /// Connect through the kubeconfig as `context`, with `timeout` as every request's
+    /// deadline, read-only or not.
+    pub async fn connect_with(
+        &self,
+        context: &str,
+        timeout: Duration,
+        read_only: bool,
+    ) -> Connection {
         connect(&ConnectOptions {
             kubeconfig: Some(self.kubeconfig.clone()),
             context: Some(context.to_string()),
-            timeout: Duration::from_secs(10),
-            read_only: false,
+            timeout,
+            read_only,
             ..Default::default()
         })
         .await

@@ -11,7 +11,7 @@ use aigov::audit::{AuditLog, EntryKind, MemorySink, Record};
 use aigov::cluster::write::{Operation, WriteRequest, Writer};
 use aigov::cluster::{Connection, LoadOptions, load};
 use aigov::model::{Kind, Snapshot};
-use aigov::remediation::apply::{Actor, Applied, apply};
+use aigov::remediation::apply::{Actor, Applied, Report, apply};
 use aigov::remediation::diff::DiffLine;
 use aigov::remediation::review::{Reviewed, review};
 use aigov::remediation::{PlannedChange, Proposal, Remediation, Target, propose};
@@ -80,6 +80,37 @@ pub fn assert_line(reviewed: &Reviewed, lines: &[String], expected: &str) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The records of an audit log's bytes (a file's, or a `MemorySink`'s), once the hash chain
+/// verifies.
+pub fn verified_records(bytes: &[u8]) -> Vec<Record> {
+    aigov::audit::verify::verify_bytes(bytes).expect("the audit chain verifies");
+    std::str::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The audit trail of `report` in `records`: its intent, and exactly one result that refers
+/// to it, with the `outcome` given (and the re-read verdict, when given).
+pub fn assert_audited(records: &[Record], report: &Report, outcome: &str, reread: Option<&str>) {
+    let intent = records
+        .iter()
+        .find(|r| r.seq == report.intent_seq)
+        .expect("the intent is in the log");
+    assert_eq!(intent.entry.kind, EntryKind::Intent);
+    let results: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.entry.refers_to == Some(report.intent_seq))
+        .collect();
+    assert_eq!(results.len(), 1, "one result per intent");
+    let details = results[0].entry.details.clone().unwrap();
+    assert_eq!(details["outcome"], outcome, "{details}");
+    if let Some(reread) = reread {
+        assert_eq!(details["reread"], reread, "{details}");
+    }
 }
 
 /// A JSON pointer on an object, as a string.
