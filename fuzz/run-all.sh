@@ -14,5 +14,6 @@ for t in "${targets[@]}"; do
     echo "$(date -u +%FT%TZ) start $t" >> logs/summary
     nice -n 19 cargo +nightly fuzz run -s none "$t" -- \
         -max_total_time="$seconds" -print_final_stats=1 -timeout=10 > "logs/$t.log" 2>&1
-    echo "$(date -u +%FT%TZ) end $t rc=$?" >> logs/summary
+    rc=$?
+    echo "$(date -u +%FT%TZ) end $t rc=$rc" >> logs/summary
 done

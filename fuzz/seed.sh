@@ -36,8 +36,8 @@ for f in "$root"/src/sim/demo/*.yaml "$root"/src/rules/rbac/fixtures.yaml; do
         cp "$f" "$corpus/sanitize/$name"
     fi
     # And each document on its own.
-    awk -v out="$corpus/manifest/$name-doc" 'BEGIN { n = 0; file = out n; printf "\0" > file }
-        /^---/ { close(file); n++; file = out n; printf "\0" > file; next }
+    awk -v out="$corpus/manifest/$name-doc" 'BEGIN { n = 0; file = out n; printf "%c", 0 > file }
+        /^---/ { close(file); n++; file = out n; printf "%c", 0 > file; next }
         { print > file }' "$f"
 done
 

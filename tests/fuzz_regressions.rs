@@ -165,3 +165,72 @@ fn the_shipped_build_asks_serde_json_for_exact_float_round_trips() {
          without it `aigov log verify` reports a false tamper on logs holding such floats"
     );
 }
+
+/// The log the `audit_log` harness verifies in its re-chained mode (odd first byte): each
+/// JSON object line of `bytes` given `seq`, `prev`, a default `schema_version` and its hash,
+/// as the writer would (the same steps as `read_rechained` in `fuzz/harness/audit_log.rs`).
+fn rechained(bytes: &[u8]) -> Vec<u8> {
+    use aigov::audit::{GENESIS, canonical, record_hash};
+    use serde_json::{Value, json};
+    let mut out = Vec::new();
+    let mut prev = GENESIS.to_string();
+    let mut seq = 0u64;
+    for line in bytes.split(|&b| b == b'\n') {
+        let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        seq += 1;
+        map.insert("seq".into(), json!(seq));
+        map.insert("prev".into(), json!(prev));
+        map.entry("schema_version").or_insert(json!(1));
+        map.remove("hash");
+        let mut value = Value::Object(map);
+        let hash = record_hash(&prev, &value);
+        value["hash"] = json!(hash);
+        out.extend_from_slice(canonical(&value).as_bytes());
+        out.push(b'\n');
+        prev = hash;
+    }
+    out
+}
+
+/// `escaped-newline-in-kind` (re-chained mode): a record whose `kind` is `"session_\nd"` is
+/// not an audit record, and serde's message quotes the decoded kind, newline included.
+/// `verify`'s failure must stay one line, the newline shown as `^J`, through `verify_bytes`
+/// and `scan` (what `aigov log verify`, `log show` and the console's Audit log view report).
+#[test]
+fn audit_log_failure_on_an_escaped_newline_in_kind_is_one_line() {
+    use aigov::audit::Head;
+    use aigov::audit::verify::{Problem, scan, verify_bytes};
+    let input = fixture("audit_log/escaped-newline-in-kind");
+    let (&mode, rest) = input.split_first().unwrap();
+    assert_eq!(
+        mode % 2,
+        1,
+        "the fixture is a re-chained (odd mode byte) input"
+    );
+    let log = rechained(rest);
+    assert!(
+        log.windows(br#""session_\nd""#.len())
+            .any(|w| w == br#""session_\nd""#),
+        "the re-chained log keeps the escaped newline in kind: {}",
+        String::from_utf8_lossy(&log)
+    );
+    let failure = verify_bytes(&log).expect_err("a kind with a newline is not a record");
+    let scanned = scan(&log, &Head::genesis(), 1, |_| {}).expect_err("scan fails the same way");
+    assert_eq!(failure, scanned);
+    let Problem::NotARecord(why) = &failure.problem else {
+        panic!("not a record, got {failure}");
+    };
+    assert!(
+        why.contains("session_^Jd"),
+        "the newline is shown as ^J: {why:?}"
+    );
+    for shown in [failure.to_string(), failure.problem.to_string()] {
+        assert_eq!(shown.lines().count(), 1, "one line: {shown:?}");
+        assert!(
+            !shown.chars().any(char::is_control),
+            "no control: {shown:?}"
+        );
+    }
+}
