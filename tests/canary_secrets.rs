@@ -3,7 +3,9 @@
 //! password, an HF_TOKEN in a ConfigMap; see tests/common/canary.rs), then every headless
 //! command runs against the simulator holding them (stdout and stderr, with and without
 //! `AIGOV_LOG=trace`), the plan is staged, reviewed, applied and exported, the console draws
-//! every screen, a panic in the console is provoked, and every file aigov wrote is read back.
+//! every screen, a panic in the console is provoked (before it loads any data: this checks
+//! the panic path's one sanitised line, not a panic holding secrets), and every file aigov
+//! wrote is read back.
 //! No canary may appear in full, nor in the encoded form it was stored in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -129,7 +131,9 @@ async fn no_canary_reaches_any_output_channel() {
     headless_commands(&env, &mut channels);
     manifests(&env, &mut channels, fixture.path());
     let plan_file = plans_and_the_audit_log(&env, &mut channels).await;
-    // Library and dependency logs at their most talkative, on stderr.
+    // Library and dependency logs at their most talkative, on stderr. Each run's stderr must
+    // really hold trace output (tracing's `TRACE target: message` lines), or this channel
+    // would be scanned empty.
     for args in [
         &["audit", "--format", "json"][..],
         &["images", "--format", "json"],
@@ -137,7 +141,27 @@ async fn no_canary_reaches_any_output_channel() {
         &["--context", "canary-key", "inventory"],
     ] {
         channels.run(&env, &[("AIGOV_LOG", "trace")], args, &[0, 1, 2]);
+        let stderr = String::from_utf8_lossy(&channels.seen.last().unwrap().1).into_owned();
+        let traced = stderr
+            .lines()
+            .filter(|l| l.trim_start().starts_with("TRACE "))
+            .count();
+        println!(
+            "AIGOV_LOG=trace aigov {}: {traced} TRACE lines, {} bytes on stderr",
+            args.join(" "),
+            stderr.len()
+        );
+        assert!(
+            traced > 0,
+            "AIGOV_LOG=trace aigov {}: no trace output on stderr:\n{stderr}",
+            args.join(" ")
+        );
     }
+    // The panic channel proves the panic path's shape (one sanitised line, the terminal
+    // restored) with the canary kubeconfig and Docker config in the environment. The test
+    // panic fires right after the first frame, before any cluster data is loaded, so no secret
+    // is in the console's state at that point: a clean scan here cannot show that a panic
+    // while secrets are loaded would not print them.
     let panic_output = panic_in_the_console(&env);
     if let Some(output) = panic_output {
         channels.add("console panic (pty)", output);
@@ -230,10 +254,35 @@ async fn no_canary_reaches_any_output_channel() {
     );
 }
 
+/// The scanner finds a canary cut short, as a narrow column draws it (`…` after a dozen
+/// characters), not only whole or as the tail past aigov's four-character mask.
+#[test]
+fn the_scanner_finds_a_canary_cut_short() {
+    for value in [
+        canary::SECRET_DATA,
+        canary::HF_TOKEN,
+        canary::REGISTRY_PASSWORD,
+    ] {
+        let cut: String = value.chars().take(14).chain(['…']).collect();
+        let drawn = format!("│ {cut} │");
+        assert!(
+            leak_in(drawn.as_bytes()).is_some(),
+            "{value} drawn cut short as {drawn:?} is not found"
+        );
+    }
+    // The masked form aigov does draw is no hit.
+    assert_eq!(leak_in("hf_c**** cnry****".as_bytes()), None);
+}
+
 /// `aigov images --format json` (run plain and with `AIGOV_LOG=trace`) tried the canary
-/// registry, with the Docker config's credentials: its image's row says why the look-up
-/// failed, not that none was made (`offline`, `not looked up`). The IMAGE column names the
-/// registry whether or not it was asked, so the reference alone proves nothing.
+/// registry: its image's row says why the look-up failed, not that none was made (`offline`,
+/// `not looked up`). The IMAGE column names the registry whether or not it was asked, so the
+/// reference alone proves nothing. The registry ([`canary::REGISTRY`]) refuses the
+/// connection before any authentication, so this does not show that the Docker config's
+/// password was read or sent, only that it is on disk for the look-up and absent from every
+/// channel. (The CLI has no plain-HTTP registry setting, so a local test registry with Basic
+/// auth cannot stand in here; `tests/registry_client.rs` signs in with a password and checks
+/// it stays out of errors.)
 fn registry_was_asked(channels: &Channels) {
     let runs: Vec<&[u8]> = channels
         .seen
@@ -330,7 +379,8 @@ async fn drift_the_secret_and_the_config_map(t: &common::TestSim) {
 
 fn headless_commands(env: &Env, channels: &mut Channels) {
     for format in ["table", "json", "markdown", "sarif"] {
-        // With the registry asked (the Docker config's password is read) and without.
+        // With the registry asked (the connection is refused before any authentication)
+        // and without.
         channels.run(env, &[], &["audit", "--format", format], &[0, 1]);
         channels.run(
             env,
@@ -464,8 +514,11 @@ async fn plans_and_the_audit_log(env: &Env, channels: &mut Channels) -> PathBuf 
 }
 
 /// The console under a pseudo-terminal (`script`), panicking after its first frame through
-/// the debug-only hook: what the panic prints, with the canary kubeconfig in use. `None`
-/// (with SKIPPED on stderr) when `script` is not installed.
+/// the debug-only hook: what the panic prints, with the canary kubeconfig in use. The hook
+/// fires before the console connects or loads anything, so what this proves is the panic
+/// path's shape (one sanitised `aigov: internal error` line, no backtrace, the terminal
+/// restored), not that a panic with secrets in memory keeps them out: none are loaded yet.
+/// `None` (with SKIPPED on stderr) when `script` is not installed.
 fn panic_in_the_console(env: &Env) -> Option<Vec<u8>> {
     if !Path::new("/usr/bin/script").exists() {
         eprintln!("SKIPPED console panic channel: script(1) not installed");

@@ -44,6 +44,30 @@ fn aigov(args: &[&str]) -> Run {
     }
 }
 
+/// Bounds on elapsed time, about five times (or more) what each measures on a 2-core machine
+/// in a debug build with the other tests running: loose enough for a loaded machine, tight
+/// enough that a hang or a quadratic blow-up fails rather than only printing a large number.
+/// `check -f` of the hostile directory, per format (measured 0.4–1.1 s).
+const CHECK_F_BOUND: Duration = Duration::from_secs(10);
+/// `check -f` of a deeply nested document, which must fail fast (measured 15–110 ms).
+const DEEP_NESTING_BOUND: Duration = Duration::from_secs(5);
+/// One headless command against the hostile simulator (measured 0.07–2.1 s).
+const HEADLESS_BOUND: Duration = Duration::from_secs(15);
+/// Every console screen of demo + hostile (measured 13 s for 817 frames and 10,495 panes).
+const CONSOLE_HOSTILE_BOUND: Duration = Duration::from_secs(75);
+/// Every console screen of the demo alone (measured 5.9 s).
+const CONSOLE_DEMO_BOUND: Duration = Duration::from_secs(30);
+/// Every console screen of the hostile manifests (measured 1.2 s).
+const CONSOLE_NAMES_BOUND: Duration = Duration::from_secs(10);
+
+/// A hang or a blow-up fails: `elapsed` must stay within `bound`.
+fn assert_within(label: &str, elapsed: Duration, bound: Duration) {
+    assert!(
+        elapsed <= bound,
+        "{label} took {elapsed:?}, over its {bound:?} bound: aigov did not stay responsive"
+    );
+}
+
 /// Neither stream carries a raw control character, and the command ended as expected.
 fn assert_terminal_safe(label: &str, run: &Run, codes: &[i32]) {
     assert!(
@@ -138,6 +162,45 @@ fn without_own_csi_keeps_what_breaks_a_sequence() {
     }
 }
 
+/// An escape whose control was dropped (as ratatui drops it from a cell) leaves its body
+/// bare: found, unlike the sanitised form, also when a pane wraps between the two.
+#[test]
+fn first_dropped_escape_finds_a_bare_sequence_body() {
+    for dropped in [
+        "Namespace/evil[2J] AI",
+        "x]52;c;aGk=",
+        "KEY_31m_C1",
+        "│ a ^[ │\n│ b[2J │\n",
+    ] {
+        assert!(
+            console::first_dropped_escape(dropped).is_some(),
+            "{dropped:?}"
+        );
+    }
+    for shown in [
+        "Namespace/evil^[[2J^[]52;c;",
+        "KEY_\\u{9b}31m_C1",
+        "\"evil\\u{1b}[2J\"",
+        "\"because\\u001b[2J\"",
+        // Wrapped in a pane right of a table: `^[` ends the pane's row above.
+        "│ table │ text ^[│\n│ row   │[2J more │\n",
+        // Wrapped inside the visible form.
+        "│ text \\u{│\n│9b}31m │\n",
+    ] {
+        assert_eq!(console::first_dropped_escape(shown), None, "{shown:?}");
+    }
+}
+
+/// The terminal screen rebuilt from crossterm's bytes puts each character where the cursor
+/// moves put it, so rows stay apart and columns line up.
+#[test]
+fn terminal_screen_places_characters_at_the_cursor() {
+    assert_eq!(
+        console::terminal_screen(b"\x1b[1;1Hab\x1b[31m\x1b[2;3Hc\x1b[0md\x1b[1;4He"),
+        "ab e\n  cd\n"
+    );
+}
+
 #[test]
 fn check_f_draws_hostile_manifests_visible_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,12 +230,18 @@ fn check_f_draws_hostile_manifests_visible_in_every_format() {
         let run = aigov(&["check", "-f", target, "--format", format]);
         assert_terminal_safe(&format!("check -f --format {format}"), &run, &[1]);
         println!(
-            "check -f --format {format}: {:?} (stdout {} bytes); plain manifest {:?}; ratio {:.1}",
+            "check -f --format {format}: {:?} (bound {CHECK_F_BOUND:?}; stdout {} bytes); plain manifest {:?}; ratio {:.1}",
             run.elapsed,
             run.stdout.len(),
             baseline.elapsed,
             run.elapsed.as_secs_f64() / baseline.elapsed.as_secs_f64()
         );
+        assert_within(
+            &format!("check -f --format {format}"),
+            run.elapsed,
+            CHECK_F_BOUND,
+        );
+        assert_within("plain check", baseline.elapsed, CHECK_F_BOUND);
         // The hostile text arrived, in visible form, rather than being dropped.
         let shown = if format == "markdown" {
             without_markdown_escapes(&run.stdout)
@@ -237,10 +306,15 @@ fn deep_nesting_is_one_plain_line_and_exit_2_never_a_stack_overflow() {
             );
             assert!(run.stderr.lines().all(|l| l.starts_with("aigov: ")));
             println!(
-                "check -f {name} ({} bytes, --format {format}): exit 2 in {:?}: {}",
+                "check -f {name} ({} bytes, --format {format}): exit 2 in {:?} (bound {DEEP_NESTING_BOUND:?}): {}",
                 text.len(),
                 run.elapsed,
                 problems[0]
+            );
+            assert_within(
+                &format!("check -f {name} --format {format}"),
+                run.elapsed,
+                DEEP_NESTING_BOUND,
             );
         }
     }
@@ -356,11 +430,17 @@ async fn headless_commands_against_the_hostile_simulator_stay_terminal_safe() {
     for ((label, run), (_, plain)) in hostile.iter().zip(&normal) {
         assert_terminal_safe(label, run, &[0, 1]);
         println!(
-            "aigov {label}: {:?} (stdout {} bytes); demo alone {:?}; ratio {:.2}",
+            "aigov {label}: {:?} (bound {HEADLESS_BOUND:?}; stdout {} bytes); demo alone {:?}; ratio {:.2}",
             run.elapsed,
             run.stdout.len(),
             plain.elapsed,
             run.elapsed.as_secs_f64() / plain.elapsed.as_secs_f64()
+        );
+        assert_within(&format!("aigov {label}"), run.elapsed, HEADLESS_BOUND);
+        assert_within(
+            &format!("aigov {label} (demo alone)"),
+            plain.elapsed,
+            HEADLESS_BOUND,
         );
     }
     println!(
@@ -451,7 +531,7 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
     assert!(demo_covered.details > 0, "no detail pane was checked");
     let demo_time = started.elapsed();
     println!(
-        "console, demo + hostile: {} frames, {} detail panes, {} terminal bytes in {:?} ({:.2} ms per frame)",
+        "console, demo + hostile: {} frames, {} detail panes, {} terminal bytes in {:?} (bound {CONSOLE_HOSTILE_BOUND:?}; {:.2} ms per frame)",
         covered.frames,
         covered.details,
         covered.terminal_bytes,
@@ -459,7 +539,7 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
         hostile_time.as_secs_f64() * 1000.0 / covered.frames as f64
     );
     println!(
-        "console, demo alone: {} frames, {} detail panes in {:?} ({:.2} ms per frame); per-frame ratio {:.2}",
+        "console, demo alone: {} frames, {} detail panes in {:?} (bound {CONSOLE_DEMO_BOUND:?}; {:.2} ms per frame); per-frame ratio {:.2}",
         demo_covered.frames,
         demo_covered.details,
         demo_time,
@@ -467,6 +547,12 @@ async fn the_console_draws_every_hostile_screen_visible_and_completes() {
         (hostile_time.as_secs_f64() / covered.frames as f64)
             / (demo_time.as_secs_f64() / demo_covered.frames as f64)
     );
+    assert_within(
+        "the console on demo + hostile",
+        hostile_time,
+        CONSOLE_HOSTILE_BOUND,
+    );
+    assert_within("the console on the demo", demo_time, CONSOLE_DEMO_BOUND);
 }
 
 /// Names, namespaces, service accounts and images made of escape sequences cannot come from
@@ -495,11 +581,15 @@ fn the_console_draws_hostile_names_read_from_manifests() {
     });
     assert!(shown, "no screen shows the hostile names");
     assert!(covered.details > 0, "no detail pane was checked");
+    let elapsed = started.elapsed();
     println!(
-        "console on hostile manifests: {} frames, {} detail panes in {:?}",
-        covered.frames,
-        covered.details,
-        started.elapsed()
+        "console on hostile manifests: {} frames, {} detail panes in {elapsed:?} (bound {CONSOLE_NAMES_BOUND:?})",
+        covered.frames, covered.details,
+    );
+    assert_within(
+        "the console on hostile manifests",
+        elapsed,
+        CONSOLE_NAMES_BOUND,
     );
 }
 

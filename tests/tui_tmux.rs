@@ -272,16 +272,69 @@ fn with_read_pull_secrets_the_console_records_the_read_and_shows_no_secret() {
             .is_some_and(|s| s.iter().any(|s| s == "llm-inference/registry-pull-secret")),
         "{secrets}"
     );
-    // The demo's pull secrets' passwords (src/sim/demo/*.yaml).
+    // The demo's pull secrets (src/sim/demo/*.yaml): each `.dockerconfigjson` whole, and
+    // each registry's password and base64 `auth`, read from the demo data itself.
     let raw = s.raw();
     let log = std::fs::read(s.dir.path().join("audit").join("audit.jsonl")).unwrap();
+    let secrets = demo_pull_secret_values();
     for password in ["Qm7rT2vX9bN4kP6w", "Vt4nW8cQ2hJ6yK1s", "8fK2pQ7xLm3vR9tZ"] {
-        assert!(!contains(&raw, password.as_bytes()), "{password} on screen");
         assert!(
-            !contains(&log, password.as_bytes()),
-            "{password} in the log"
+            secrets.iter().any(|(_, v)| v == password),
+            "the demo's pull secrets hold {password}: {secrets:?}"
+        );
+    }
+    assert!(
+        secrets.iter().filter(|(what, _)| what == "auth").count() >= 3,
+        "an auth per demo pull secret: {secrets:?}"
+    );
+    for (what, value) in &secrets {
+        assert!(
+            !contains(&raw, value.as_bytes()),
+            "{what} {value} on screen"
+        );
+        assert!(
+            !contains(&log, value.as_bytes()),
+            "{what} {value} in the log"
         );
     }
     let (code, out, err) = run_aigov(s.dir.path(), &["log", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
+}
+
+/// Every pull secret in the demo's manifests (`src/sim/demo/*.yaml`), as (what, value): the
+/// `.dockerconfigjson` data as stored (base64), and each registry's `password` and `auth`
+/// once it is decoded.
+fn demo_pull_secret_values() -> Vec<(String, String)> {
+    use base64::Engine;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/demo");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut values = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            let Some(data) = line.trim().strip_prefix(".dockerconfigjson:") else {
+                continue;
+            };
+            let data = data.trim().trim_matches(['"', '\'']);
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap_or_else(|e| panic!("{}: .dockerconfigjson: {e}", file.display()));
+            let config: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+            values.push((".dockerconfigjson".to_string(), data.to_string()));
+            let auths = config["auths"].as_object().expect("an auths object");
+            for entry in auths.values() {
+                for field in ["password", "auth"] {
+                    if let Some(value) = entry[field].as_str() {
+                        values.push((field.to_string(), value.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    values
 }

@@ -23,7 +23,9 @@ pub const HF_TOKEN_NEW: &str = "hf_cnryHFnewK5Jd9Gs1Ua3Oe7Ic";
 
 pub const NAMESPACE: &str = "ml-canary";
 pub const CANARY_USER: &str = "canary-user";
-/// A registry nobody listens on, so look-ups fail at once, after the credentials are read.
+/// A registry nobody listens on: look-ups fail at once with the connection refused, before
+/// any authentication, so the Docker config's [`REGISTRY_PASSWORD`] is planted but never
+/// shown to be read or sent (see `registry_was_asked` in tests/canary_secrets.rs).
 pub const REGISTRY: &str = "127.0.0.1:1";
 
 pub fn b64(text: &str) -> String {
@@ -31,8 +33,9 @@ pub fn b64(text: &str) -> String {
 }
 
 /// What must never appear: each canary, and the form it was stored in (base64 in Secret data,
-/// kubeconfig and Docker config) where that differs. For the masked HF tokens, what follows
-/// the four characters aigov may show is a needle too.
+/// kubeconfig and Docker config) where that differs. What follows the four characters aigov
+/// may show of a masked value is a needle too, and so are that tail's first ten characters,
+/// for a value cut short rather than masked.
 pub fn needles() -> Vec<(String, String)> {
     let mut needles = Vec::new();
     for (name, value) in [
@@ -49,6 +52,9 @@ pub fn needles() -> Vec<(String, String)> {
         needles.push((name.to_string(), value.to_string()));
         // The value without aigov's four-character prefix (`hf_c****`, `cnry****`).
         needles.push((format!("{name} (past 4 chars)"), value[4..].to_string()));
+        // Ten characters from inside, past that prefix: a value cut short (a narrow table
+        // column, `…`) matches neither the whole nor the tail, but still holds these.
+        needles.push((format!("{name} (chars 4..14)"), value[4..14].to_string()));
     }
     needles.push(("Secret data, base64".into(), b64(SECRET_DATA)));
     needles.push((
