@@ -2,9 +2,9 @@
 //! C1 controls, and the bidi controls and invisible characters it escapes. Written out here
 //! independently of its own tables so a gap there is a failure.
 //!
-//! The one list every check of terminal output shares: the sanitize fuzz harness
-//! (`fuzz/harness/sanitize.rs`) and, through `tests/common/console.rs`, the hostile-input,
-//! canary and render tests. `sanitize_multiline` keeps `\n`, so callers checking multi-line
+//! The one list every check of terminal output shares: the fuzz harnesses (sanitize,
+//! kubeconfig, manifest, audit_log) and, through `tests/common/console.rs`, the
+//! hostile-input, canary and render tests. `sanitize_multiline` keeps `\n`, so callers checking multi-line
 //! text allow it themselves.
 
 /// True for a character the sanitiser never lets through raw.

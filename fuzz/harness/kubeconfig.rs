@@ -4,7 +4,11 @@
 //!
 //! Shared by `fuzz/fuzz_targets/kubeconfig.rs` and the replay in `tests/fuzz_regressions.rs`.
 
+#[path = "forbidden.rs"]
+mod forbidden;
+
 use aigov::cluster::kubeconfig::{LoadedKubeconfig, parse};
+use forbidden::forbidden;
 use std::path::{Path, PathBuf};
 
 /// Feed one input; panics on a property failure.
@@ -24,7 +28,7 @@ pub fn check(data: &[u8]) {
                     Err(e) => {
                         let message = e.to_string();
                         assert!(
-                            !message.chars().any(char::is_control),
+                            !message.chars().any(forbidden),
                             "context error is not one plain line: {message:?}"
                         );
                     }
@@ -33,7 +37,7 @@ pub fn check(data: &[u8]) {
         }
         Err(reason) => {
             assert!(
-                !reason.chars().any(|c| c.is_control()),
+                !reason.chars().any(forbidden),
                 "unsanitised error {reason:?}"
             );
         }

@@ -4,8 +4,12 @@
 //!
 //! Shared by `fuzz/fuzz_targets/manifest.rs` and the replay in `tests/fuzz_regressions.rs`.
 
+#[path = "forbidden.rs"]
+mod forbidden;
+
 use aigov::manifest::load_text;
 use aigov::rules::{Inputs, evaluate};
+use forbidden::forbidden;
 use std::path::Path;
 
 /// Feed one input; panics on a property failure.
@@ -24,7 +28,7 @@ pub fn check(data: &[u8]) {
         // Printed problems are sanitised: one line, no terminal controls.
         let shown = problem.to_string();
         assert!(
-            !shown.chars().any(|c| c.is_control()),
+            !shown.chars().any(forbidden),
             "unsanitised problem {shown:?}"
         );
     }
