@@ -4,6 +4,10 @@
 //! once crashed also get a test of their own below that names the behaviour now expected.
 //! How to run the fuzzers is in `docs/fuzzing.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Each harness is also a fuzz target's whole program, so each includes the shared
+// `fuzz/harness/forbidden.rs` itself; here, with all of them together, it is loaded once per
+// harness.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "../fuzz/harness/audit_log.rs"]
 mod audit_log;
