@@ -241,6 +241,16 @@ async fn dropped_watches_and_a_compaction_still_converge_object_for_object() {
     d.derived(0, Duration::from_secs(30), |_| true).await;
     watchers_up(&t, ADMIN).await;
 
+    let config_map_watches = || {
+        t.sim
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.user == ADMIN && r.path == "/api/v1/configmaps" && r.query.contains("watch=true")
+            })
+            .count()
+    };
+    let watches_before = config_map_watches();
     t.sim.set_faults(FaultSettings {
         watch_drop_after: Some(3),
         ..Default::default()
@@ -299,6 +309,13 @@ async fn dropped_watches_and_a_compaction_still_converge_object_for_object() {
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     t.sim.set_faults(FaultSettings::default());
+    // The faults bit: 13 ConfigMap changes at 3 events per watch mean re-watches.
+    let rewatches = config_map_watches() - watches_before;
+    eprintln!("the ConfigMap watch was re-opened {rewatches} times under the faults");
+    assert!(
+        rewatches >= 2,
+        "the ConfigMap watch was re-opened {rewatches} times"
+    );
 
     // The simulator's state, read afresh.
     let truth = load(

@@ -129,7 +129,7 @@ pub async fn start(options: SimOptions) -> Result<SimHandle, SimError> {
         store,
         authorizer,
         tokens,
-        faults: faults::Faults::new(options.faults.clone(), options.seed),
+        faults: Arc::new(faults::Faults::new(options.faults.clone(), options.seed)),
         namespace_resource,
         registry,
         log: Mutex::new(Vec::new()),

@@ -153,7 +153,8 @@ pub fn watch(ctx: &Ctx) -> Result<Response, ApiError> {
     let t = ctx.resource_type().clone();
     let filter = filter(ctx)?;
     let store = ctx.state.store.clone();
-    let faults = ctx.state.faults.settings();
+    // Read at every event, so a fault switched on while a watch is open applies to it.
+    let faults = ctx.state.faults.clone();
     let namespace = ctx.path.namespace.clone();
     let shape = ctx.shape();
     let include = ctx.param("includeObject").to_string();
@@ -196,7 +197,13 @@ pub fn watch(ctx: &Ctx) -> Result<Response, ApiError> {
             }
         };
         let mut sent = 0usize;
-        let drop_after = faults.watch_drop_after;
+        // `watch_drop_after`: the connection ends after that many events.
+        let dropped = |sent: usize| {
+            faults
+                .settings()
+                .watch_drop_after
+                .is_some_and(|n| sent >= n)
+        };
         let visible = |o: &Value| {
             (namespace.is_empty() || super::objects::namespace_of(o) == namespace) && filter(o)
         };
@@ -221,7 +228,7 @@ pub fn watch(ctx: &Ctx) -> Result<Response, ApiError> {
             }
         }
         for line in events {
-            if drop_after.is_some_and(|n| sent >= n) || sender.send(line).await.is_err() {
+            if dropped(sent) || sender.send(line).await.is_err() {
                 return;
             }
             sent += 1;
@@ -230,7 +237,7 @@ pub fn watch(ctx: &Ctx) -> Result<Response, ApiError> {
         let mut bookmark_timer = tokio::time::interval(Duration::from_secs(5));
         bookmark_timer.tick().await;
         loop {
-            if drop_after.is_some_and(|n| sent >= n) {
+            if dropped(sent) {
                 return;
             }
             let line = tokio::select! {

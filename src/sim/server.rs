@@ -37,7 +37,8 @@ pub struct SimState {
     pub store: Arc<Store>,
     pub authorizer: Authorizer,
     pub tokens: Tokens,
-    pub faults: Faults,
+    /// Shared with the watch streams, which read the settings at every event.
+    pub faults: Arc<Faults>,
     pub namespace_resource: usize,
     pub registry: super::registry::DemoRegistry,
     pub log: Mutex<Vec<LoggedRequest>>,
