@@ -33,7 +33,7 @@ impl Program {
             bytes.extend_from_slice(part.as_bytes());
             bytes.push(0);
         }
-        crate::audit::sha256_hex(&bytes)
+        crate::digest::sha256_hex(&bytes)
     }
 
     /// The command line as shown to the operator, sanitised (it comes from a file that may be

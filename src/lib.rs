@@ -7,6 +7,8 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod consent;
+pub mod digest;
+pub mod engine;
 pub mod manifest;
 pub mod model;
 pub mod registry;

@@ -99,7 +99,7 @@ async fn a_pull_secret_signs_in_to_the_registry_its_pod_pulls_from() {
     let anonymous = lookup(Default::default()).await;
     assert!(anonymous[0].resolved().is_none(), "{anonymous:?}");
 
-    let (credentials, problems) = pull_secrets::read(&connection, &refs).await;
+    let (credentials, problems) = aigov::engine::pull_secrets::read(&connection, &refs).await;
     assert!(problems.is_empty(), "{problems:?}");
     assert!(!format!("{credentials:?}").contains(PASSWORD));
     let signed_in = lookup(credentials).await;
@@ -245,7 +245,10 @@ async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it()
         let reads_before = secret_reads();
         let recorder = Recorder::at(&log);
         recorder
-            .connected(connection.audit_session("console"))
+            .connected(aigov::engine::session::audit_session(
+                &connection,
+                "console",
+            ))
             .await
             .unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

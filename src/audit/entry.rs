@@ -5,7 +5,6 @@
 use super::redact;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// The version of the record layout written by this aigov. A reader refuses to append to a
 /// log whose last record is newer; `verify` checks any version, since the chain covers every
@@ -280,19 +279,7 @@ fn parse_body(body: &[u8]) -> Option<Value> {
         .filter(|v| v.is_object() || v.is_array())
 }
 
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
+pub use crate::digest::{hex, sha256_hex};
 
 /// A fresh random session id (128 bits, hex).
 pub fn new_session_id() -> String {

@@ -75,21 +75,6 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// A new audit session on this connection, for `command` (`console`, `plan apply`, ...).
-    pub fn audit_session(&self, command: &str) -> crate::audit::SessionInfo {
-        crate::audit::SessionInfo {
-            id: crate::audit::new_session_id(),
-            context: self.context.clone(),
-            server: self.server.clone(),
-            ca_fingerprint: self.ca_fingerprint.clone(),
-            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
-            allow_insecure_apply: self.allow_insecure_apply,
-            user: self.identity.username.clone(),
-            groups: self.identity.groups.clone(),
-            command: command.into(),
-        }
-    }
-
     /// Run a request under the connection's deadline, turning failures into `cluster::Error`.
     pub async fn request<T>(
         &self,
@@ -121,7 +106,7 @@ fn kubeconfig_user(config: &Kubeconfig, context: &str) -> String {
 /// SHA-256 over the DER bytes of every trusted CA certificate, in kubeconfig order.
 fn ca_fingerprint(certificates: Option<&[Vec<u8>]>) -> Option<String> {
     let certificates = certificates.filter(|c| !c.is_empty())?;
-    Some(crate::audit::sha256_hex(&certificates.concat()))
+    Some(crate::digest::sha256_hex(certificates.concat()))
 }
 
 /// rustls needs one process-wide crypto provider; aigov uses ring.

@@ -140,7 +140,7 @@ async fn read_pull_secrets(
     if refs.is_empty() {
         return Ok(Default::default());
     }
-    let entry = pull_secrets::opt_in_note(&refs);
+    let entry = crate::engine::pull_secrets::opt_in_note(&refs);
     super::session::record_first(&session.connection, "read pull secrets", vec![entry]).map_err(
         |e| {
             CommandError::Usage(format!(
@@ -148,7 +148,8 @@ async fn read_pull_secrets(
             ))
         },
     )?;
-    let (credentials, problems) = pull_secrets::read(&session.connection, &refs).await;
+    let (credentials, problems) =
+        crate::engine::pull_secrets::read(&session.connection, &refs).await;
     for problem in problems {
         eprintln!("aigov: warning: {}", crate::sanitize::sanitize(&problem));
     }

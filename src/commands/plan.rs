@@ -60,7 +60,7 @@ fn audit(session: &Session, command: &str) -> Result<AuditSession, CommandError>
     let log = AuditLog::open_default().map_err(audit_error)?;
     Ok(AuditSession::new(
         log,
-        session.connection.audit_session(command),
+        crate::engine::session::audit_session(&session.connection, command),
     ))
 }
 

@@ -115,7 +115,7 @@ pub fn record_first(
 ) -> Result<(), crate::audit::Error> {
     let mut audit = crate::audit::Session::new(
         crate::audit::AuditLog::open_default()?,
-        connection.audit_session(command),
+        crate::engine::session::audit_session(connection, command),
     );
     for entry in entries {
         audit.append(entry)?;

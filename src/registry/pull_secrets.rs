@@ -57,19 +57,6 @@ pub fn referenced(
     out
 }
 
-/// The audit entry that must be recorded before `refs` are read: which Secrets, for which
-/// registries, never their content. Headless commands and the console record the same one.
-pub fn opt_in_note(refs: &BTreeMap<PullSecretRef, BTreeSet<String>>) -> crate::audit::Entry {
-    let secrets: Vec<String> = refs.keys().map(ToString::to_string).collect();
-    let registries: BTreeSet<&String> = refs.values().flatten().collect();
-    crate::audit::Entry::new(crate::audit::EntryKind::Note).details(serde_json::json!({
-        "event": "pull_secrets_read",
-        "flag": "--read-pull-secrets",
-        "secrets": secrets,
-        "registries": registries,
-    }))
-}
-
 /// The credentials in one pull secret's data (`.dockerconfigjson`, or the older `.dockercfg`)
 /// for `registries`. Errors never hold the secret's content.
 pub fn credentials_in(
@@ -93,43 +80,6 @@ pub fn credentials_in(
         }
     }
     Ok(out)
-}
-
-/// Read each referenced secret (a GET through the connection, under its deadline) and
-/// collect the credentials for its registries. The first secret to name a registry wins.
-/// Returns the credentials and, per secret that could not be used, why.
-pub async fn read(
-    connection: &crate::cluster::Connection,
-    refs: &BTreeMap<PullSecretRef, BTreeSet<String>>,
-) -> (BTreeMap<String, Credentials>, Vec<String>) {
-    use k8s_openapi::api::core::v1::Secret;
-    let mut credentials = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (secret, registries) in refs {
-        let api: kube::Api<Secret> =
-            kube::Api::namespaced(connection.client.clone(), &secret.namespace);
-        let data = match connection.request(api.get(&secret.name)).await {
-            Ok(object) => object
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, v.0))
-                .collect(),
-            Err(e) => {
-                problems.push(format!("pull secret {secret}: {e}"));
-                continue;
-            }
-        };
-        match credentials_in(&data, registries) {
-            Ok(found) => {
-                for (registry, c) in found {
-                    credentials.entry(registry).or_insert(c);
-                }
-            }
-            Err(why) => problems.push(format!("pull secret {secret}: {why}")),
-        }
-    }
-    (credentials, problems)
 }
 
 #[cfg(test)]

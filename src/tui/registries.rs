@@ -98,7 +98,7 @@ async fn read(
 ) -> BTreeMap<String, Credentials> {
     if let Err(e) = generation
         .recorder
-        .record(pull_secrets::opt_in_note(refs))
+        .record(crate::engine::pull_secrets::opt_in_note(refs))
         .await
     {
         warn(
@@ -107,7 +107,8 @@ async fn read(
         );
         return BTreeMap::new();
     }
-    let (credentials, problems) = pull_secrets::read(generation.connection, refs).await;
+    let (credentials, problems) =
+        crate::engine::pull_secrets::read(generation.connection, refs).await;
     for problem in problems {
         warn(generation, problem);
     }

@@ -346,7 +346,10 @@ impl State {
             });
             *shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(connection.clone());
             if let Err(e) = recorder
-                .connected(connection.audit_session("console"))
+                .connected(crate::engine::session::audit_session(
+                    &connection,
+                    "console",
+                ))
                 .await
             {
                 let _ = tx.send(Action::Warning {

@@ -13,7 +13,6 @@ use crate::rules::finding::{Finding, ObjectRef, Severity};
 use crate::rules::view::View;
 use crate::sanitize::sanitize;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Bumped when a field changes meaning; additive fields keep the version (they default).
@@ -102,13 +101,7 @@ impl std::fmt::Debug for StoredContent {
     }
 }
 
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::sha256_hex;
 
 fn short(hash: &str) -> &str {
     hash.get(..SHOWN_HASH).unwrap_or(hash)
