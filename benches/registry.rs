@@ -7,11 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/common/registry.rs"]
+#[path = "../crates/aigov/tests/integration/common/registry.rs"]
 mod registry_harness;
 
-use aigov::model::image::ImageRef;
-use aigov::registry::{RegistryClient, RegistryOptions};
+use aigov_core::model::image::ImageRef;
+use aigov_registry::{RegistryClient, RegistryOptions};
 use futures::StreamExt;
 use registry_harness::{REGISTRY_BINARY, TestRegistry};
 use std::time::Instant;
@@ -87,7 +87,7 @@ async fn run(tags: usize) {
             let bare = &bare;
             async move {
                 bare.head(url)
-                    .header("accept", aigov::registry::ACCEPTED.join(", "))
+                    .header("accept", aigov_registry::ACCEPTED.join(", "))
                     .send()
                     .await
                     .map(|r| r.status().as_u16())

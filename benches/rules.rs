@@ -6,8 +6,8 @@
 //! same run: one linear pass over every container, volume and binding of the snapshot, the
 //! least any rule engine must do. Run: `cargo bench --bench rules`.
 
-use aigov::model::Snapshot;
-use aigov::rules::{Inputs, RulesConfig, View, evaluate, reach};
+use aigov_core::model::Snapshot;
+use aigov_core::rules::{Inputs, RulesConfig, View, evaluate, reach};
 use criterion::Criterion;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -48,7 +48,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let started = Instant::now();
-    let snapshot = aigov::sim::scale::snapshot(pods);
+    let snapshot = aigov_sim::scale::snapshot(pods);
     eprintln!(
         "snapshot: {} pods, {} workloads, {} bindings, {} PVCs (built in {:.1}s)",
         snapshot.pods.len(),

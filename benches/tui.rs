@@ -72,7 +72,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let before = memory_kib("VmRSS:");
-    let snapshot = Arc::new(aigov::sim::scale::snapshot(pods));
+    let snapshot = Arc::new(aigov_sim::scale::snapshot(pods));
     let started = Instant::now();
     let data = derive(snapshot, &BuildInputs::default());
     let derive_time = started.elapsed();

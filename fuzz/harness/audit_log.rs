@@ -10,8 +10,8 @@
 #[path = "forbidden.rs"]
 mod forbidden;
 
-use aigov::audit::verify::{Problem, scan, verify_bytes};
-use aigov::audit::{
+use aigov_audit::verify::{Problem, scan, verify_bytes};
+use aigov_audit::{
     AuditLog, Entry, EntryKind, GENESIS, Head, MemorySink, canonical, record_hash, show,
 };
 use forbidden::forbidden;

@@ -3,7 +3,7 @@
 //!
 //! Shared by `fuzz/fuzz_targets/image_ref.rs` and the replay in `tests/fuzz_regressions.rs`.
 
-use aigov::model::image::{ImageRef, digest_of_image_id};
+use aigov_core::model::image::{ImageRef, digest_of_image_id};
 
 /// Feed one input; panics on a property failure.
 pub fn check(data: &[u8]) {

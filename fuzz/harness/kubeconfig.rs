@@ -7,7 +7,7 @@
 #[path = "forbidden.rs"]
 mod forbidden;
 
-use aigov::cluster::kubeconfig::{LoadedKubeconfig, parse};
+use aigov_kube::kubeconfig::{LoadedKubeconfig, parse};
 use forbidden::forbidden;
 use std::path::{Path, PathBuf};
 

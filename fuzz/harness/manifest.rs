@@ -7,8 +7,8 @@
 #[path = "forbidden.rs"]
 mod forbidden;
 
-use aigov::manifest::load_text;
-use aigov::rules::{Inputs, evaluate};
+use aigov_core::manifest::load_text;
+use aigov_core::rules::{Inputs, evaluate};
 use forbidden::forbidden;
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //!
 //! Shared by `fuzz/fuzz_targets/sanitize.rs` and the replay in `tests/fuzz_regressions.rs`.
 
-use aigov::sanitize::{is_clean, sanitize, sanitize_multiline, truncate_display};
+use aigov_core::sanitize::{is_clean, sanitize, sanitize_multiline, truncate_display};
 use std::borrow::Cow;
 
 #[path = "forbidden.rs"]
