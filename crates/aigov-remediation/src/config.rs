@@ -7,12 +7,11 @@
 use super::change::{PatchType, PlannedChange, Target};
 use super::{Proposal, Remediation};
 use aigov_core::model::{Kind, Snapshot};
-use aigov_core::rules::Finding;
 use aigov_core::rules::View;
+use aigov_core::rules::config::CFG_003;
 use aigov_core::rules::config::{Accepted, Baseline};
+use aigov_core::rules::{Finding, Remedy};
 use serde_json::{Map, Value};
-
-const DRIFT: [&str; 3] = ["AIGOV-CFG-003", "AIGOV-CFG-004", "AIGOV-CFG-005"];
 
 pub(super) fn drift_guidance(finding: &Finding) -> Proposal {
     Proposal::Guidance(format!(
@@ -24,7 +23,7 @@ pub(super) fn drift_guidance(finding: &Finding) -> Proposal {
 /// Accepting a drift finding into the baseline: no cluster change, so no planned change.
 /// `None` for findings that are not drift.
 pub fn accept_baseline(finding: &Finding) -> Option<Proposal> {
-    if !DRIFT.contains(&finding.rule.as_str()) || finding.incomplete {
+    if finding.rule.remedy != Remedy::Drift || finding.incomplete {
         return None;
     }
     let object = format!(
@@ -71,11 +70,17 @@ pub fn accept_into(
     Ok((accepted, entry))
 }
 
+/// Whether `finding` is a ConfigMap that drifted from the baseline and still exists (CFG-003):
+/// the one drift that can be put back from the baseline's content.
+pub(super) fn restorable(finding: &Finding) -> bool {
+    *finding.rule == CFG_003 && finding.object.kind == "ConfigMap" && !finding.incomplete
+}
+
 /// Restoring a drifted ConfigMap's data to the baseline: a merge patch of `data` that sets
 /// the baseline's values and removes keys added since (`null`); its inverse puts the current
 /// values back. Guidance when the baseline has no content for it (never recorded yet).
 pub fn restore_config_map(finding: &Finding, snapshot: &Snapshot, baseline: &Baseline) -> Proposal {
-    if finding.rule != "AIGOV-CFG-003" || finding.object.kind != "ConfigMap" {
+    if !restorable(finding) {
         return Proposal::Guidance(
             "only a drifted ConfigMap can be restored from the baseline".into(),
         );

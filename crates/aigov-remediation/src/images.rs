@@ -11,8 +11,8 @@ use super::change::{PatchType, PlannedChange};
 use super::workloads::{container, meta_of, spec_pointer, target_of, unit_of};
 use super::{Proposal, Remediation};
 use aigov_core::model::image::{ImageRef, digest_of_image_id};
-use aigov_core::rules::Finding;
 use aigov_core::rules::view::{Unit, View};
+use aigov_core::rules::{Finding, Place};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -52,8 +52,8 @@ pub(super) fn pin(finding: &Finding, view: &View<'_>) -> Proposal {
     let Some(unit) = unit_of(finding, view) else {
         return Proposal::NotApplicable(format!("{} is gone", finding.object));
     };
-    let Some(name) = finding.object.path.strip_prefix("container/") else {
-        return Proposal::Guidance(super::guidance(finding));
+    let Place::Container { container: name } = &finding.object.place else {
+        return Proposal::Guidance(finding.rule.fix.to_string());
     };
     let Some((list, index, c)) = container(unit.spec, name) else {
         return Proposal::NotApplicable(format!("{} has no container {name}", finding.object));

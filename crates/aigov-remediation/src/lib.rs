@@ -28,9 +28,8 @@ pub use change::{Operation, PatchType, PlannedChange, Target};
 pub use config::{accept_baseline, accept_into, restore_config_map};
 pub use namespaces::PodSecurityLevel;
 
-use aigov_core::model::Snapshot;
 use aigov_core::model::rbac::Subject;
-use aigov_core::rules::{Finding, RulesConfig, View};
+use aigov_core::rules::{Finding, Planner, Remedy, View};
 use serde::Serialize;
 
 /// The label aigov puts on the objects it creates.
@@ -120,11 +119,21 @@ impl Proposal {
     }
 }
 
-/// A proposal for `finding`, judged against the snapshot it came from with the default rule
-/// settings. Use [`propose_in`] with the evaluation's own view to honour custom settings.
-pub fn propose(finding: &Finding, snapshot: &Snapshot) -> Proposal {
-    let settings = RulesConfig::default();
-    propose_in(finding, &View::new(snapshot, &settings))
+/// A proposal for `finding`, judged on `view`: the view its evaluation was built on, with the
+/// user's settings, so the planner sees the same facts (AI namespaces, subjects) the user was
+/// shown. The rule's declared remedy picks the planner.
+pub fn propose(finding: &Finding, view: &View<'_>) -> Proposal {
+    if finding.incomplete {
+        return Proposal::Guidance(
+            "aigov could not read everything this rule needs; fix the access and re-run before changing anything".into(),
+        );
+    }
+    let proposal = match finding.rule.remedy {
+        Remedy::Plan(planner) => plan(planner, finding, view),
+        Remedy::Drift => config::drift_guidance(finding),
+        Remedy::Guidance => Proposal::Guidance(finding.rule.fix.to_string()),
+    };
+    with_key(proposal, &finding.key())
 }
 
 /// What staging `finding` means: its proposal, except that a drifted ConfigMap (CFG-003) is
@@ -132,43 +141,28 @@ pub fn propose(finding: &Finding, snapshot: &Snapshot) -> Proposal {
 /// reviewed before anything is sent; accepting the drift instead is [`accept_into`].
 pub fn propose_to_stage(
     finding: &Finding,
-    snapshot: &Snapshot,
+    view: &View<'_>,
     baseline: Option<&aigov_core::rules::config::Baseline>,
 ) -> Proposal {
-    match (finding.rule.as_str(), baseline) {
-        ("AIGOV-CFG-003", Some(baseline)) if !finding.incomplete => {
-            restore_config_map(finding, snapshot, baseline)
-        }
-        _ => propose(finding, snapshot),
+    match baseline {
+        Some(baseline) if config::restorable(finding) => with_key(
+            restore_config_map(finding, view.snapshot, baseline),
+            &finding.key(),
+        ),
+        _ => propose(finding, view),
     }
 }
 
-/// A proposal for `finding` over a view already built.
-pub fn propose_in(finding: &Finding, view: &View<'_>) -> Proposal {
-    if finding.incomplete {
-        return Proposal::Guidance(
-            "aigov could not read everything this rule needs; fix the access and re-run before changing anything".into(),
-        );
-    }
-    let proposal = match finding.rule.as_str() {
-        "AIGOV-NS-003" => namespaces::pod_security(finding, view, None),
-        "AIGOV-NS-004" => namespaces::default_deny(finding, view),
-        "AIGOV-RBAC-009" => rbac::default_account(finding, view),
-        r if r.starts_with("AIGOV-RBAC-") => rbac::binding_subject(finding, view),
-        "AIGOV-REACH-003" => workloads::read_only_mounts(finding, view),
-        "AIGOV-IMG-001" => images::pin(finding, view),
-        "AIGOV-ADM-001" => admission::require_digests(finding, view),
-        "AIGOV-CFG-003" | "AIGOV-CFG-004" | "AIGOV-CFG-005" => config::drift_guidance(finding),
-        _ => Proposal::Guidance(guidance(finding)),
-    };
-    with_key(proposal, &finding.key())
-}
-
-/// The rule's own fix text, for findings aigov does not change automatically.
-fn guidance(finding: &Finding) -> String {
-    match aigov_core::rules::catalog::find(&finding.rule) {
-        Some(rule) => rule.fix.to_string(),
-        None => format!("no remediation is known for rule {}", finding.rule),
+/// The planner a rule declares, run: one arm per planner, so a new one cannot go unplanned.
+fn plan(planner: Planner, finding: &Finding, view: &View<'_>) -> Proposal {
+    match planner {
+        Planner::PodSecurityLabel => namespaces::pod_security(finding, view, None),
+        Planner::DefaultDenyPolicy => namespaces::default_deny(finding, view),
+        Planner::BindingSubject => rbac::binding_subject(finding, view),
+        Planner::DefaultAccount => rbac::default_account(finding, view),
+        Planner::ReadOnlyMounts => workloads::read_only_mounts(finding, view),
+        Planner::PinDigest => images::pin(finding, view),
+        Planner::RequireDigests => admission::require_digests(finding, view),
     }
 }
 

@@ -16,27 +16,12 @@ use super::{MANAGED_BY, Proposal, Remediation};
 use aigov_core::model::Kind;
 use aigov_core::model::rbac::{Binding, RoleRefKind, Subject, SubjectKind};
 use aigov_core::rules::Finding;
-use aigov_core::rules::permissions::{Who, classify};
+use aigov_core::rules::Place;
+use aigov_core::rules::permissions::{self, Who, classify};
 use aigov_core::rules::view::View;
 use serde_json::{Value, json};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
-
-/// The subject a binding finding's path names: `subject/Group/interns`,
-/// `subject/ServiceAccount/ml/trainer`.
-pub(super) fn subject_of_path(path: &str) -> Option<Subject> {
-    let rest = path.strip_prefix("subject/")?;
-    let (kind, rest) = rest.split_once('/')?;
-    match kind {
-        "User" => Some(Subject::user(rest)),
-        "Group" => Some(Subject::group(rest)),
-        "ServiceAccount" => {
-            let (namespace, name) = rest.split_once('/')?;
-            Some(Subject::service_account(namespace, name))
-        }
-        _ => None,
-    }
-}
 
 pub(super) fn binding_kind(binding: &Binding) -> Kind {
     if binding.is_cluster_binding() {
@@ -167,9 +152,10 @@ pub(super) fn remove_subject_change(
 
 /// RBAC-001..008 and 010: one subject of one binding.
 pub(super) fn binding_subject(finding: &Finding, view: &View<'_>) -> Proposal {
-    let Some(subject) = subject_of_path(&finding.object.path) else {
-        return Proposal::Guidance(super::guidance(finding));
+    let Place::Subject(subject) = &finding.object.place else {
+        return Proposal::Guidance(finding.rule.fix.to_string());
     };
+    let subject = subject.clone();
     let Some(binding) = binding_of(finding, view) else {
         return Proposal::NotApplicable(format!("{} is gone", finding.object));
     };
@@ -184,7 +170,7 @@ pub(super) fn binding_subject(finding: &Finding, view: &View<'_>) -> Proposal {
             "{subject} is an identity Kubernetes itself needs: removing it can break the cluster; review the grant by hand"
         ));
     }
-    let missing = finding.rule == "AIGOV-RBAC-008";
+    let missing = *finding.rule == permissions::MISSING_SUBJECT;
     if binding.is_cluster_binding()
         && subject.kind == SubjectKind::ServiceAccount
         && !missing
@@ -286,8 +272,8 @@ fn replace_cluster_binding(binding: &Binding, subject: &Subject, view: &View<'_>
 pub(super) fn default_account(finding: &Finding, view: &View<'_>) -> Proposal {
     let namespace = finding.object.namespace.as_str();
     let subject = Subject::service_account(namespace, "default");
-    match finding.object.path.as_str() {
-        "bindings" => {
+    match finding.object.place {
+        Place::Bindings => {
             let mut changes = Vec::new();
             let (mut bindings, mut deleted) = (Vec::new(), Vec::new());
             for binding in &view.snapshot.bindings {
@@ -317,8 +303,8 @@ pub(super) fn default_account(finding: &Finding, view: &View<'_>) -> Proposal {
                 changes,
             }
         }
-        "automount" => disable_automount(finding, view, namespace),
-        _ => Proposal::Guidance(super::guidance(finding)),
+        Place::Automount => disable_automount(finding, view, namespace),
+        _ => Proposal::Guidance(finding.rule.fix.to_string()),
     }
 }
 

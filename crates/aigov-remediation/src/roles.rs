@@ -12,38 +12,17 @@ use super::{Proposal, Remediation};
 use aigov_core::model::Kind;
 use aigov_core::model::rbac::{Binding, PolicyRule, RoleRefKind, Subject};
 use aigov_core::rules::Finding;
-use aigov_core::rules::permissions::describe_rule;
+use aigov_core::rules::permissions::{Grant, describe_rule, narrowable_grant};
 use aigov_core::rules::rbac::{api_group_matches, resource_matches, verb_matches};
 use aigov_core::rules::view::View;
 use serde_json::{Map, Value, json};
 
-/// Risky verbs, and risky (core-group resource, subresource) pairs.
-type Risk = (
-    &'static [&'static str],
-    &'static [(&'static str, &'static str)],
-);
-
-/// What makes each narrowable rule's grant risky.
-fn risky(rule: &str) -> Option<Risk> {
-    match rule {
-        "AIGOV-RBAC-001" => Some((&["get", "list", "watch"], &[("secrets", "")])),
-        "AIGOV-RBAC-002" => Some((
-            &["create", "get"],
-            &[
-                ("pods", "exec"),
-                ("pods", "attach"),
-                ("pods", "portforward"),
-            ],
-        )),
-        "AIGOV-RBAC-006" => Some((&["create"], &[("serviceaccounts", "token")])),
-        _ => None,
-    }
-}
-
-fn grants(rule: &PolicyRule, verbs: &[&str], targets: &[(&str, &str)]) -> bool {
-    verbs.iter().any(|v| verb_matches(rule, v))
-        && api_group_matches(rule, "")
-        && targets.iter().any(|(r, s)| resource_matches(rule, r, s))
+fn grants(rule: &PolicyRule, grant: Grant) -> bool {
+    grant.verbs.iter().any(|v| verb_matches(rule, v))
+        && grant
+            .targets
+            .iter()
+            .any(|(g, r, s)| api_group_matches(rule, g) && resource_matches(rule, r, s))
 }
 
 /// A policy rule as the API holds it: empty lists are left out.
@@ -70,7 +49,7 @@ pub(super) fn narrow(
     subject: &Subject,
     view: &View<'_>,
 ) -> Option<Proposal> {
-    let (verbs, targets) = risky(&finding.rule)?;
+    let grant = narrowable_grant(finding.rule)?;
     if binding.is_cluster_binding()
         || binding.role_ref.kind != RoleRefKind::Role
         || binding.subjects.len() != 1
@@ -94,9 +73,10 @@ pub(super) fn narrow(
         .roles
         .iter()
         .find(|r| r.meta.namespace == namespace && r.meta.name == role_name)?;
-    let risky_names: Vec<String> = targets
+    let risky_names: Vec<String> = grant
+        .targets
         .iter()
-        .map(|(r, s)| {
+        .map(|(_, r, s)| {
             if s.is_empty() {
                 r.to_string()
             } else {
@@ -107,12 +87,12 @@ pub(super) fn narrow(
     // (index, old, new or None when the rule goes, what was removed)
     let mut edits: Vec<(usize, &PolicyRule, Option<PolicyRule>, String)> = Vec::new();
     for (i, rule) in role.rules.iter().enumerate() {
-        if !grants(rule, verbs, targets) {
+        if !grants(rule, grant) {
             continue;
         }
         let mut narrowed = rule.clone();
         narrowed.resources.retain(|r| !risky_names.contains(r));
-        if grants(&narrowed, verbs, targets) {
+        if grants(&narrowed, grant) {
             // Still granted through a wildcard: not a mechanical change.
             return None;
         }

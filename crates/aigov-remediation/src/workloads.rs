@@ -6,8 +6,8 @@ use super::change::{PatchType, PlannedChange, Target};
 use super::{Proposal, Remediation};
 use aigov_core::model::Kind;
 use aigov_core::model::workloads::{Container, PodSpec};
-use aigov_core::rules::Finding;
 use aigov_core::rules::view::{Unit, View};
+use aigov_core::rules::{Finding, Place};
 use serde_json::{Value, json};
 
 /// The unit a finding names (kind, namespace, name).
@@ -69,8 +69,8 @@ pub(super) fn read_only_mounts(finding: &Finding, view: &View<'_>) -> Proposal {
     let Some(unit) = unit_of(finding, view) else {
         return Proposal::NotApplicable(format!("{} is gone", finding.object));
     };
-    let Some(volume) = finding.object.path.strip_prefix("volume/") else {
-        return Proposal::Guidance(super::guidance(finding));
+    let Place::Volume { volume } = &finding.object.place else {
+        return Proposal::Guidance(finding.rule.fix.to_string());
     };
     if !unit.spec_patchable() {
         return Proposal::Guidance(format!(
@@ -90,7 +90,7 @@ pub(super) fn read_only_mounts(finding: &Finding, view: &View<'_>) -> Proposal {
     ] {
         for (ci, c) in items.iter().enumerate() {
             for (mi, mount) in c.volume_mounts.iter().enumerate() {
-                if mount.name != volume || mount.read_only {
+                if mount.name != *volume || mount.read_only {
                     continue;
                 }
                 let at = format!("{base}/{list}/{ci}");

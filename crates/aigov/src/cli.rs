@@ -1,4 +1,4 @@
-//! Command-line definitions (clap) and their validation into settings.
+//! Command-line definitions (clap): the low-level arguments, which `settings` resolves once.
 
 use crate::report::{AuditFormat, Format};
 use aigov_core::rules::Severity;
@@ -58,35 +58,6 @@ pub struct GlobalArgs {
     /// Send writes to a context that sets insecure-skip-tls-verify (recorded in the audit log)
     #[arg(long, global = true)]
     pub allow_insecure_apply: bool,
-}
-
-impl GlobalArgs {
-    /// What to do about a local program (credential plugin or helper) nobody agreed to run:
-    /// run it with `--allow-exec`, ask on a terminal, refuse without one.
-    pub fn exec_approval(&self) -> aigov_state::consent::Approval {
-        use std::io::IsTerminal;
-        if self.allow_exec {
-            aigov_state::consent::Approval::Allow
-        } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-            aigov_state::consent::Approval::Ask
-        } else {
-            aigov_state::consent::Approval::StoredOnly
-        }
-    }
-
-    /// The connection settings these flags ask for. A credential plugin nobody agreed to yet
-    /// is asked about on a terminal, refused without one, and run with `--allow-exec`.
-    pub fn connect_options(&self) -> aigov_kube::ConnectOptions {
-        let exec = self.exec_approval();
-        aigov_kube::ConnectOptions {
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.context.clone(),
-            timeout: self.timeout,
-            read_only: self.read_only,
-            exec,
-            allow_insecure_apply: self.allow_insecure_apply,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,4 +8,5 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod report;
+pub mod settings;
 pub mod tui;

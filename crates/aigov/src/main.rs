@@ -2,6 +2,7 @@
 
 use aigov::cli::{BaselineCommand, Cli, Command, LogCommand, SimCommand};
 use aigov::commands::{self, CommandError, Outcome};
+use aigov::settings::Settings;
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -28,76 +29,69 @@ fn install_panic_hook() {
     }));
 }
 
-fn init_logging() {
-    use std::io::IsTerminal;
+fn init_logging(ansi: bool) {
     // Library logs stay off by default: errors reach the user once, as aigov's own line.
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIGOV_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off,aigov=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(ansi)
         .without_time()
         .try_init();
 }
 
-async fn run(cli: Cli) -> Result<Outcome, CommandError> {
-    let global = &cli.global;
+async fn run(cli: &Cli, settings: &Settings) -> Result<Outcome, CommandError> {
     match &cli.command {
-        None => console(global, cli.guided, false).await,
-        Some(Command::Demo) => console(global, cli.guided, true).await,
+        None => console(settings, cli.guided, false).await,
+        Some(Command::Demo) => console(settings, cli.guided, true).await,
         Some(Command::Inventory { format }) => {
-            commands::inventory::run(global, *format, false).await
+            commands::inventory::run(settings, *format, false).await
         }
-        Some(Command::Audit(args)) => commands::audit::run(global, args).await,
-        Some(Command::Images { format }) => commands::images::run(global, *format).await,
-        Some(Command::WhoCan(args)) => commands::who_can::run(global, args).await,
-        Some(Command::CanI(args)) => commands::can_i::run(global, args).await,
-        Some(Command::Reach(args)) => commands::reach::run(global, args).await,
-        Some(Command::Check(args)) => commands::check::run(args),
+        Some(Command::Audit(args)) => commands::audit::run(settings, args).await,
+        Some(Command::Images { format }) => commands::images::run(settings, *format).await,
+        Some(Command::WhoCan(args)) => commands::who_can::run(settings, args).await,
+        Some(Command::CanI(args)) => commands::can_i::run(settings, args).await,
+        Some(Command::Reach(args)) => commands::reach::run(settings, args).await,
+        Some(Command::Check(args)) => commands::check::run(settings, args),
         Some(Command::Baseline {
             command: BaselineCommand::Save,
-        }) => commands::baseline::save(global).await,
+        }) => commands::baseline::save(settings).await,
         Some(Command::Baseline {
             command: BaselineCommand::Accept { keys },
-        }) => commands::baseline::accept(global, keys).await,
+        }) => commands::baseline::accept(settings, keys).await,
         Some(Command::Log {
             command: LogCommand::Verify { file },
         }) => commands::log::verify(file.as_deref()),
         Some(Command::Log {
             command: LogCommand::Show(args),
         }) => commands::log::show(args),
-        Some(Command::Plan { command }) => commands::plan::run(global, command).await,
+        Some(Command::Plan { command }) => commands::plan::run(settings, command).await,
         Some(Command::Rules { format }) => Ok(commands::rules::run(*format)),
         Some(Command::Sim {
             command: SimCommand::Serve(args),
-        }) => commands::sim::serve(global, args)
+        }) => commands::sim::serve(settings, args)
             .await
             .map(|()| Outcome::Yes),
     }
 }
 
 /// The console on a terminal; on a pipe or in CI, where no console can run, the audit.
-async fn console(
-    global: &aigov::cli::GlobalArgs,
-    guided: bool,
-    demo: bool,
-) -> Result<Outcome, CommandError> {
-    use std::io::IsTerminal;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+async fn console(settings: &Settings, guided: bool, demo: bool) -> Result<Outcome, CommandError> {
+    if !settings.interactive() {
         if demo {
-            return commands::audit::demo(global).await;
+            return commands::audit::demo(settings).await;
         }
         return Err(CommandError::Usage(
             "the console needs a terminal; for scripts use `aigov audit`, `aigov inventory` and the other commands".into(),
         ));
     }
     let options = aigov::tui::app::Options {
-        read_only: global.read_only || guided,
+        read_only: settings.read_only || guided,
         guided,
         demo,
     };
-    aigov::tui::run(global, options)
+    aigov::tui::run(settings, options)
         .await
         .map(|()| Outcome::Yes)
 }
@@ -105,7 +99,14 @@ async fn console(
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
-    init_logging();
+    // Everything the flags, the environment, config.toml and the terminal say, resolved once.
+    let settings = Settings::resolve(&cli.global);
+    init_logging(settings.terminal.stderr && !settings.no_color);
+    let console = matches!(cli.command, None | Some(Command::Demo)) && settings.interactive();
+    if !console {
+        // The console shows them on its own screen.
+        settings.print_config_warnings();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -116,7 +117,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(&cli, &settings));
     // Nothing the command awaited is still running. What may be: a credential plugin that
     // missed its deadline, on a blocking thread; waiting for it would break the deadline.
     runtime.shutdown_background();

@@ -1,13 +1,13 @@
 //! Admission rules: AI namespaces that no ValidatingAdmissionPolicy binding makes require
 //! digest-pinned images.
 
-use super::catalog::RuleInfo;
+use super::catalog::{Planner, Remedy, RuleInfo};
 use super::finding::{Area, Finding, ObjectRef, Severity};
 use super::view::View;
 use crate::model::Kind;
 use crate::model::objects::{AdmissionPolicy, AdmissionPolicyBinding};
 
-pub const DIGEST_POLICY: RuleInfo = RuleInfo {
+pub static DIGEST_POLICY: RuleInfo = RuleInfo {
     id: "AIGOV-ADM-001",
     area: Area::Admission,
     severity: Severity::Medium,
@@ -16,10 +16,10 @@ pub const DIGEST_POLICY: RuleInfo = RuleInfo {
     why: "Without an admission guardrail, a mutable tag can be deployed at any time and a re-pushed tag silently changes the model server or training code that touches your data; the image rules only see it afterwards.",
     fix: "Create a ValidatingAdmissionPolicy requiring `@sha256:` digests in pod and workload images, and a binding with validationActions [Deny] whose namespaceSelector covers the AI namespaces.",
     false_positives: "Clusters enforcing digests with another admission controller (Kyverno, Gatekeeper, a registry-side policy) that aigov does not read.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::RequireDigests),
 };
 
-pub const RULES: &[RuleInfo] = &[DIGEST_POLICY];
+pub static RULES: &[&RuleInfo] = &[&DIGEST_POLICY];
 
 /// The label aigov puts on the admission policies it creates.
 pub const AIGOV_POLICY_LABEL: &str = "aigov.dev/policy";

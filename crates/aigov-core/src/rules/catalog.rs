@@ -1,9 +1,42 @@
 //! The rule catalog: every rule's id, what it checks, why it matters, its severity, how to
 //! fix it and its false-positive notes. `docs/rules.md` is generated from it.
 
-use super::finding::{Area, Finding, ObjectRef, Severity};
+use super::finding::{Area, Detail, Finding, ObjectRef, Severity};
 
+/// How a rule's findings are fixed. Each rule declares it; whether a finding is remediable
+/// follows from it, and remediation dispatches on it (an exhaustive match, so a new planner
+/// cannot be left without code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// The rule's fix text, for a person to apply.
+    Guidance,
+    /// Config drift: a person decides. Accept the object into the baseline, or restore a
+    /// ConfigMap from the content the baseline keeps.
+    Drift,
+    /// A change aigov plans, reviews by dry run and applies.
+    Plan(Planner),
+}
+
+/// The planners of `aigov-remediation`, one per kind of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Planner {
+    /// Set the namespace's Pod Security `enforce` label.
+    PodSecurityLabel,
+    /// Create a default-deny NetworkPolicy in the namespace.
+    DefaultDenyPolicy,
+    /// Take the subject the finding names out of its binding (or narrow the role it uses).
+    BindingSubject,
+    /// Unbind the namespace's `default` service account, or turn its token automount off.
+    DefaultAccount,
+    /// Mount a volume read-only in every container of the workload.
+    ReadOnlyMounts,
+    /// Pin a container's image to the digest it runs (or the registry's).
+    PinDigest,
+    /// A ValidatingAdmissionPolicy that requires digests in the AI namespaces.
+    RequireDigests,
+}
+
+#[derive(Debug, PartialEq, Eq)]
 pub struct RuleInfo {
     pub id: &'static str,
     pub area: Area,
@@ -15,32 +48,37 @@ pub struct RuleInfo {
     pub why: &'static str,
     pub fix: &'static str,
     pub false_positives: &'static str,
-    pub remediable: bool,
+    pub remedy: Remedy,
 }
 
 impl RuleInfo {
+    /// Whether aigov plans a change for this rule's findings (a finding may still not be
+    /// remediable when its object is one the planner cannot change).
+    pub fn remediable(&self) -> bool {
+        matches!(self.remedy, Remedy::Plan(_))
+    }
+
     /// A finding of this rule with its defaults; callers adjust severity and add evidence.
-    pub fn finding(&self, object: ObjectRef, title: impl Into<String>) -> Finding {
+    pub fn finding(&'static self, object: ObjectRef, title: impl Into<String>) -> Finding {
         Finding {
-            rule: self.id.to_string(),
+            rule: self,
             severity: self.severity,
-            area: self.area,
             object,
             title: title.into(),
             explanation: self.why.to_string(),
             evidence: Vec::new(),
-            remediable: self.remediable,
+            remediable: self.remediable(),
             incomplete: false,
+            detail: Detail::None,
         }
     }
 
     /// The finding that says this rule could not be evaluated for `object` because
     /// `missing` was unknown. It keeps the rule's severity: unknown is not clean.
-    pub fn incomplete(&self, object: ObjectRef, missing: &str) -> Finding {
+    pub fn incomplete(&'static self, object: ObjectRef, missing: &str) -> Finding {
         Finding {
-            rule: self.id.to_string(),
+            rule: self,
             severity: self.severity,
-            area: self.area,
             object,
             title: format!("could not be evaluated: {missing} could not be read"),
             explanation: format!(
@@ -50,7 +88,23 @@ impl RuleInfo {
             evidence: vec![format!("unreadable: {missing}")],
             remediable: false,
             incomplete: true,
+            detail: Detail::None,
         }
+    }
+}
+
+impl std::fmt::Display for RuleInfo {
+    /// The rule's id.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// A rule compared with its id text (`f.rule == "AIGOV-IMG-001"`), as scripts and reports
+/// name it.
+impl PartialEq<&str> for &RuleInfo {
+    fn eq(&self, id: &&str) -> bool {
+        self.id == *id
     }
 }
 
@@ -63,6 +117,7 @@ pub fn all() -> Vec<&'static RuleInfo> {
         .chain(super::images::RULES)
         .chain(super::config::RULES)
         .chain(super::admission::RULES)
+        .copied()
         .collect();
     rules.sort_by_key(|r| r.id);
     rules
@@ -94,7 +149,11 @@ pub fn markdown() -> String {
                 r.why,
                 r.fix,
                 r.false_positives,
-                if r.remediable { "yes" } else { "guidance only" }
+                match r.remedy {
+                    Remedy::Plan(_) => "yes",
+                    Remedy::Drift => "accept into the baseline (`aigov baseline accept`); a drifted ConfigMap can also be restored from it",
+                    Remedy::Guidance => "guidance only",
+                }
             ));
         }
     }

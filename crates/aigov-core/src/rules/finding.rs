@@ -1,6 +1,10 @@
 //! Findings: what a rule reports, with a key that is stable across runs.
 
+use super::catalog::RuleInfo;
+use super::config::Hit;
 use serde::{Deserialize, Serialize};
+
+pub use super::place::{FindingKey, KeyError, Place};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -96,15 +100,15 @@ impl Area {
     }
 }
 
-/// The object a finding concerns, and where inside it (`container/server`, `volume/weights`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The object a finding concerns, and where inside it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
     pub kind: String,
     /// Empty for cluster-scoped objects.
     pub namespace: String,
     pub name: String,
-    /// Empty when the finding is about the whole object.
-    pub path: String,
+    /// Where inside the object; [`Place::Whole`] when the finding is about the whole object.
+    pub place: Place,
 }
 
 impl ObjectRef {
@@ -113,13 +117,21 @@ impl ObjectRef {
             kind: kind.into(),
             namespace: namespace.into(),
             name: name.into(),
-            path: String::new(),
+            place: Place::Whole,
         }
     }
 
-    pub fn at(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
+    pub fn at(mut self, place: Place) -> Self {
+        self.place = place;
         self
+    }
+
+    /// The same object, without the place inside it.
+    pub fn whole(&self) -> Self {
+        Self {
+            place: Place::Whole,
+            ..self.clone()
+        }
     }
 }
 
@@ -130,19 +142,31 @@ impl std::fmt::Display for ObjectRef {
             write!(f, "{}/", self.namespace)?;
         }
         write!(f, "{}", self.name)?;
-        if !self.path.is_empty() {
-            write!(f, " {}", self.path)?;
+        if self.place != Place::Whole {
+            write!(f, " {}", self.place)?;
         }
         Ok(())
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Serialize for ObjectRef {
+    /// `{kind, namespace, name, path}`: the report schema's shape, `path` as its key text.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("ObjectRef", 4)?;
+        out.serialize_field("kind", &self.kind)?;
+        out.serialize_field("namespace", &self.namespace)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("path", &self.place.to_string())?;
+        out.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// `AIGOV-<AREA>-NNN`.
-    pub rule: String,
+    /// The rule that reported it, from the catalog.
+    pub rule: &'static RuleInfo,
     pub severity: Severity,
-    pub area: Area,
     pub object: ObjectRef,
     /// One line.
     pub title: String,
@@ -150,21 +174,68 @@ pub struct Finding {
     pub explanation: String,
     /// The binding, role and rule, or the mount, that cause it.
     pub evidence: Vec<String>,
-    /// Whether aigov can propose a change that fixes it.
+    /// Whether aigov can propose a change that fixes it: the rule has a planner, and this
+    /// finding's object is one the planner can change.
     pub remediable: bool,
     /// The rule could not be evaluated here because a kind was unknown: not a clean result.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub incomplete: bool,
+    /// Typed facts for the views, beyond the text (not part of the report schema).
+    pub detail: Detail,
+}
+
+/// What a finding carries for the views to show without looking again.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Detail {
+    #[default]
+    None,
+    /// The secret-like literals found (masked), for CFG-001/002.
+    SecretLiterals(Vec<Hit>),
 }
 
 impl Finding {
-    /// Rule id plus object plus path: the same problem has the same key in every run.
+    pub fn area(&self) -> Area {
+        self.rule.area
+    }
+
+    /// The finding's stable identity: rule plus object plus place.
+    pub fn finding_key(&self) -> FindingKey {
+        FindingKey {
+            rule: self.rule,
+            object: self.object.clone(),
+        }
+    }
+
+    /// Rule id plus object plus path as text (`RULE:Kind/namespace/name#path`): the same
+    /// problem has the same key in every run.
     pub fn key(&self) -> String {
-        let o = &self.object;
-        format!(
-            "{}:{}/{}/{}#{}",
-            self.rule, o.kind, o.namespace, o.name, o.path
-        )
+        super::place::KeyText {
+            rule: self.rule,
+            object: &self.object,
+        }
+        .to_string()
+    }
+}
+
+impl Serialize for Finding {
+    /// The report schema's finding: `rule` is the id and `area` its code; `incomplete` only
+    /// when true.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Finding", 9)?;
+        out.serialize_field("rule", self.rule.id)?;
+        out.serialize_field("severity", &self.severity)?;
+        out.serialize_field("area", &self.area())?;
+        out.serialize_field("object", &self.object)?;
+        out.serialize_field("title", &self.title)?;
+        out.serialize_field("explanation", &self.explanation)?;
+        out.serialize_field("evidence", &self.evidence)?;
+        out.serialize_field("remediable", &self.remediable)?;
+        if self.incomplete {
+            out.serialize_field("incomplete", &true)?;
+        } else {
+            out.skip_field("incomplete")?;
+        }
+        out.end()
     }
 }
 
@@ -175,15 +246,15 @@ mod tests {
     #[test]
     fn keys_combine_rule_object_and_path() {
         let f = Finding {
-            rule: "AIGOV-IMG-001".into(),
+            rule: &crate::rules::images::IMG_001,
             severity: Severity::High,
-            area: Area::Images,
-            object: ObjectRef::new("Deployment", "llm", "vllm").at("container/server"),
+            object: ObjectRef::new("Deployment", "llm", "vllm").at(Place::container("server")),
             title: "t".into(),
             explanation: "e".into(),
             evidence: vec![],
             remediable: true,
             incomplete: false,
+            detail: Detail::None,
         };
         assert_eq!(
             f.key(),

@@ -11,6 +11,7 @@ pub mod finding;
 pub mod images;
 pub mod namespaces;
 pub mod permissions;
+pub mod place;
 pub mod rbac;
 pub mod reach;
 pub mod settings;
@@ -18,8 +19,9 @@ pub mod settings;
 pub mod testing;
 pub mod view;
 
+pub use catalog::{Planner, Remedy, RuleInfo};
 pub use classify::NamespaceClass;
-pub use finding::{Area, Finding, ObjectRef, Severity};
+pub use finding::{Area, Detail, Finding, FindingKey, ObjectRef, Place, Severity};
 pub use settings::RulesConfig;
 pub use view::View;
 
@@ -40,6 +42,16 @@ pub struct Evaluation {
     /// Most severe first, then by key.
     pub findings: Vec<Finding>,
     pub namespaces: Vec<NamespaceClass>,
+    /// The settings the findings were judged with: a view for staging their fixes is built
+    /// with these, so the planner sees what the user was shown.
+    pub settings: RulesConfig,
+}
+
+impl Evaluation {
+    /// The view of `snapshot` (the one evaluated) with the evaluation's own settings.
+    pub fn view_of<'s>(&'s self, snapshot: &'s Snapshot) -> View<'s> {
+        View::new(snapshot, &self.settings)
+    }
 }
 
 pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
@@ -83,5 +95,6 @@ pub fn evaluate_view(view: &View<'_>, inputs: &Inputs<'_>) -> Evaluation {
     Evaluation {
         findings,
         namespaces: view.namespaces.values().cloned().collect(),
+        settings: view.settings.clone(),
     }
 }

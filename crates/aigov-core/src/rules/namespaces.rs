@@ -1,13 +1,13 @@
 //! Namespace rules: AI workloads mixed with others or in `default`, Pod Security admission
 //! labels, and NetworkPolicy isolation of AI namespaces.
 
-use super::catalog::RuleInfo;
+use super::catalog::{Planner, Remedy, RuleInfo};
 use super::finding::{Area, Finding, ObjectRef, Severity};
 use super::view::{Unit, View};
 use crate::model::Kind;
 use crate::model::objects::NetworkPolicy;
 
-pub const MIXED: RuleInfo = RuleInfo {
+pub static MIXED: RuleInfo = RuleInfo {
     id: "AIGOV-NS-001",
     area: Area::Namespaces,
     severity: Severity::Medium,
@@ -16,10 +16,10 @@ pub const MIXED: RuleInfo = RuleInfo {
     why: "RBAC, quotas, Pod Security and network policy are set per namespace, so an unrelated app beside a training job or model server shares its service accounts, secrets and volumes, and anyone trusted with the app is trusted with the data.",
     fix: "Move the AI workloads (or the others) to a namespace of their own, and grant access there separately.",
     false_positives: "Sidecar-like helpers that serve the AI workload (exporters, proxies, a dataset sync job) have no AI signal of their own; label the namespace aigov.dev/ai=true and accept the finding, or move the helper.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const IN_DEFAULT: RuleInfo = RuleInfo {
+pub static IN_DEFAULT: RuleInfo = RuleInfo {
     id: "AIGOV-NS-002",
     area: Area::Namespaces,
     severity: Severity::High,
@@ -28,10 +28,10 @@ pub const IN_DEFAULT: RuleInfo = RuleInfo {
     why: "`default` is where everything lands by accident: it rarely has Pod Security labels or network policy, and broad grants there are common, so models, tokens and datasets mounted there are exposed to whoever uses the namespace casually.",
     fix: "Run the workload in a dedicated AI namespace with Pod Security `enforce` and a default-deny NetworkPolicy; delete it from `default`.",
     false_positives: "Short-lived debug pods; they still hold real credentials while they run.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const POD_SECURITY: RuleInfo = RuleInfo {
+pub static POD_SECURITY: RuleInfo = RuleInfo {
     id: "AIGOV-NS-003",
     area: Area::Namespaces,
     severity: Severity::Medium,
@@ -40,10 +40,10 @@ pub const POD_SECURITY: RuleInfo = RuleInfo {
     why: "Without an enforced Pod Security level anyone who can create a pod there can run it privileged, on the host network, or with hostPath mounts, and read every GPU node's local model cache and dataset disks.",
     fix: "Label the namespace `pod-security.kubernetes.io/enforce=baseline` (or `restricted`) after checking the dry-run warnings for existing pods.",
     false_positives: "GPU device plugins and some operators need privileges; keep them in their own namespace rather than exempting an AI namespace.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::PodSecurityLabel),
 };
 
-pub const NETWORK_POLICY: RuleInfo = RuleInfo {
+pub static NETWORK_POLICY: RuleInfo = RuleInfo {
     id: "AIGOV-NS-004",
     area: Area::Namespaces,
     severity: Severity::High,
@@ -52,10 +52,10 @@ pub const NETWORK_POLICY: RuleInfo = RuleInfo {
     why: "Pods no NetworkPolicy selects accept traffic from every pod in the cluster: a compromised pod anywhere can call model servers, notebooks and Ray dashboards, which often have no authentication of their own.",
     fix: "Create a default-deny NetworkPolicy in the namespace, then allow the traffic the workloads need.",
     false_positives: "Clusters whose CNI does not enforce NetworkPolicy, or that isolate with a service mesh or Cilium cluster policies aigov does not read.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::DefaultDenyPolicy),
 };
 
-pub const RULES: &[RuleInfo] = &[MIXED, IN_DEFAULT, POD_SECURITY, NETWORK_POLICY];
+pub static RULES: &[&RuleInfo] = &[&MIXED, &IN_DEFAULT, &POD_SECURITY, &NETWORK_POLICY];
 
 const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
 
@@ -365,7 +365,7 @@ spec:
         assert_eq!(privileged.severity, Severity::High);
         assert!(
             f.iter()
-                .filter(|x| x.area == Area::Namespaces)
+                .filter(|x| x.area() == Area::Namespaces)
                 .all(|x| x.object.name != "optout" && x.object.namespace != "optout"),
             "the opt-out label wins"
         );
@@ -412,7 +412,7 @@ spec:
         let f = findings(&s);
         assert!(
             f.iter()
-                .filter(|x| x.area == Area::Namespaces)
+                .filter(|x| x.area() == Area::Namespaces)
                 .all(|x| x.incomplete)
         );
     }

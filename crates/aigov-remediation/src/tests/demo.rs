@@ -71,7 +71,7 @@ fn every_demo_change_removes_its_finding_and_bodies_hold_no_secret_data() {
                 "{text}"
             );
         }
-        *by_rule.entry(f.rule.clone()).or_default() += 1;
+        *by_rule.entry(f.rule.id.to_string()).or_default() += 1;
         if let Proposal::Change { remediation, .. } = &proposal {
             let kind = serde_json::to_value(remediation).unwrap()["kind"]
                 .as_str()

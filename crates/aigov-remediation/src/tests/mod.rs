@@ -7,10 +7,16 @@ mod other;
 mod permissions;
 mod workloads;
 
-use super::{Operation, PatchType, PlannedChange, Proposal, propose};
+use super::{Operation, PatchType, PlannedChange, Proposal};
 use aigov_core::model::{Coverage, Kind, Snapshot, convert};
-use aigov_core::rules::{Finding, Inputs, evaluate};
+use aigov_core::rules::{Finding, Inputs, RulesConfig, View, evaluate};
 use serde_json::Value;
+
+/// The proposal for `finding` over `snapshot` with the default rule settings, as the
+/// evaluation in [`findings`] saw it.
+pub fn propose(finding: &Finding, snapshot: &Snapshot) -> Proposal {
+    super::propose(finding, &View::new(snapshot, &RulesConfig::default()))
+}
 
 /// A fake cluster: the objects as JSON, to which planned changes are applied.
 #[derive(Debug, Clone)]

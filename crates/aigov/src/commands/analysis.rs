@@ -3,7 +3,7 @@
 
 use super::CommandError;
 use super::session::{self, Session};
-use crate::cli::GlobalArgs;
+use crate::settings::Settings;
 use aigov_core::model::Snapshot;
 use aigov_core::model::image::ImageRef;
 use aigov_core::rules::images::RegistryFacts;
@@ -31,8 +31,8 @@ pub fn stderr_progress() -> aigov_kube::load::ProgressFn {
 }
 
 /// Connect and load a snapshot.
-pub async fn load_snapshot(global: &GlobalArgs) -> Result<(Session, Snapshot), CommandError> {
-    let session = session::open(global, false).await?;
+pub async fn load_snapshot(settings: &Settings) -> Result<(Session, Snapshot), CommandError> {
+    let session = session::open(settings, false).await?;
     let snapshot = load(
         &session.connection,
         &LoadOptions::default(),
@@ -43,12 +43,10 @@ pub async fn load_snapshot(global: &GlobalArgs) -> Result<(Session, Snapshot), C
 }
 
 /// Connect, load and evaluate with the user's settings and the saved baseline.
-pub async fn analyse(global: &GlobalArgs) -> Result<(Session, Snapshot, Evaluation), CommandError> {
-    let (session, snapshot) = load_snapshot(global).await?;
-    let config = user_config();
+pub async fn analyse(settings: &Settings) -> Result<(Session, Snapshot, Evaluation), CommandError> {
+    let (session, snapshot) = load_snapshot(settings).await?;
     let evaluation = evaluate_in(
-        &View::new(&snapshot, &config.rules),
-        &config,
+        &View::new(&snapshot, &settings.rules),
         RegistryFacts::default(),
     )?;
     Ok((session, snapshot, evaluation))
@@ -57,36 +55,25 @@ pub async fn analyse(global: &GlobalArgs) -> Result<(Session, Snapshot, Evaluati
 /// [`analyse`], with the image registries asked about every tag the workloads use (unless
 /// `--offline`), so the registry rules can speak. One view serves the look-ups and the rules.
 pub async fn analyse_with_registry(
-    global: &GlobalArgs,
+    settings: &Settings,
 ) -> Result<(Session, Snapshot, Evaluation, Option<Gathered>), CommandError> {
-    let (session, snapshot) = load_snapshot(global).await?;
-    let config = user_config();
-    let view = View::new(&snapshot, &config.rules);
-    let gathered = registry_facts(global, &session, &view).await?;
+    let (session, snapshot) = load_snapshot(settings).await?;
+    let view = View::new(&snapshot, &settings.rules);
+    let gathered = registry_facts(settings, &session, &view).await?;
     let facts = gathered
         .as_ref()
         .map(|g| g.facts.clone())
         .unwrap_or_default();
-    let evaluation = evaluate_in(&view, &config, facts)?;
+    let evaluation = evaluate_in(&view, facts)?;
     drop(view);
     Ok((session, snapshot, evaluation, gathered))
 }
 
-fn user_config() -> crate::config::Config {
-    let config = crate::config::load();
-    config.print_warnings();
-    config
-}
-
-fn evaluate_in(
-    view: &View<'_>,
-    config: &crate::config::Config,
-    registry: RegistryFacts,
-) -> Result<Evaluation, CommandError> {
+fn evaluate_in(view: &View<'_>, registry: RegistryFacts) -> Result<Evaluation, CommandError> {
     let context = &view.snapshot.origin.context;
     let baseline = aigov_state::baseline::load_for(context).map_err(CommandError::Io)?;
     let inputs = Inputs {
-        settings: config.rules.clone(),
+        settings: view.settings.clone(),
         baseline: baseline.as_ref(),
         registry,
     };
@@ -97,15 +84,15 @@ fn evaluate_in(
 /// images); `None` with `--offline`. Credentials come from the Docker config; a credential
 /// helper it names runs only with consent, as kubeconfig exec plugins do.
 pub async fn registry_facts(
-    global: &GlobalArgs,
+    settings: &Settings,
     session: &Session,
     view: &View<'_>,
 ) -> Result<Option<Gathered>, CommandError> {
-    if global.offline {
+    if settings.offline {
         return Ok(None);
     }
     let images = tagged_images(view);
-    let pulled_with = if global.read_pull_secrets {
+    let pulled_with = if settings.read_pull_secrets {
         read_pull_secrets(session, view, &images).await?
     } else {
         Default::default()
@@ -113,8 +100,8 @@ pub async fn registry_facts(
     let options = RegistryOptions {
         credentials: pulled_with,
         mirror: session.demo_registry(),
-        request_timeout: global.timeout,
-        ..aigov_registry::with_operator_docker_config(global.exec_approval())
+        request_timeout: settings.timeout,
+        ..aigov_registry::with_operator_docker_config(settings.exec)
     };
     let client = RegistryClient::new(options).map_err(|e| CommandError::Io(e.to_string()))?;
     let history = aigov_registry::history_dir();

@@ -5,12 +5,12 @@
 //! findings and decide the exit code the same way.
 
 use super::{CommandError, Outcome, print};
-use crate::cli::{AuditArgs, FindingFilter, GlobalArgs};
+use crate::cli::{AuditArgs, FindingFilter};
 use crate::report::AuditFormat;
 use crate::report::findings::{self, FilterInfo, Report, ReportInput};
+use crate::settings::Settings;
 use aigov_core::model::{Kind, Snapshot};
 use aigov_core::rules::{Finding, Severity};
-use std::io::IsTerminal;
 
 /// Whether a finding concerns one of `namespaces`. Cluster-scoped findings (an empty
 /// namespace: ClusterRoles, ClusterRoleBindings, PVs, ...) are always kept, because a
@@ -60,14 +60,10 @@ pub fn filter_info(filter: &FindingFilter, namespaces: &[String]) -> FilterInfo 
     }
 }
 
-/// Colour only for a terminal, and never when `NO_COLOR` is set to something.
-pub fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Print the report in the chosen format.
-pub fn print_report(report: &Report, format: AuditFormat) {
-    let color = format == AuditFormat::Table && use_color();
+/// Print the report in the chosen format (the table in colour on a terminal, unless
+/// `NO_COLOR`).
+pub fn print_report(settings: &Settings, report: &Report, format: AuditFormat) {
+    let color = format == AuditFormat::Table && settings.color_stdout();
     print(&findings::render(report, format, color));
 }
 
@@ -107,9 +103,9 @@ fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Co
     )))
 }
 
-pub async fn run(global: &GlobalArgs, args: &AuditArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, CommandError> {
     let (_session, snapshot, evaluation, _registry) =
-        super::analysis::analyse_with_registry(global).await?;
+        super::analysis::analyse_with_registry(settings).await?;
     super::inventory::refuse_if_nothing_was_read(&snapshot)?;
     check_namespaces(&snapshot, &args.namespaces)?;
     let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);
@@ -124,16 +120,16 @@ pub async fn run(global: &GlobalArgs, args: &AuditArgs) -> Result<Outcome, Comma
         filter: filter_info(&args.filter, &args.namespaces),
         locations: Default::default(),
     });
-    print_report(&report, args.filter.format);
+    print_report(settings, &report, args.filter.format);
     Ok(result)
 }
 
 /// `aigov demo`, until the console lands: the audit of the built-in demo cluster, as a
 /// table. It exits 0: the demo's findings are the point, not a failure.
-pub async fn demo(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let global = GlobalArgs {
+pub async fn demo(settings: &Settings) -> Result<Outcome, CommandError> {
+    let settings = Settings {
         demo: true,
-        ..global.clone()
+        ..settings.clone()
     };
     let args = AuditArgs {
         filter: FindingFilter {
@@ -143,25 +139,25 @@ pub async fn demo(global: &GlobalArgs) -> Result<Outcome, CommandError> {
         },
         namespaces: Vec::new(),
     };
-    run(&global, &args).await.map(|_| Outcome::Yes)
+    run(&settings, &args).await.map(|_| Outcome::Yes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aigov_core::rules::{Area, ObjectRef};
+    use aigov_core::rules::ObjectRef;
 
     fn finding(severity: Severity, kind: &str, namespace: &str, name: &str) -> Finding {
         Finding {
-            rule: "AIGOV-RBAC-001".into(),
+            rule: &aigov_core::rules::permissions::SECRETS_READ,
             severity,
-            area: Area::Rbac,
             object: ObjectRef::new(kind, namespace, name),
             title: "t".into(),
             explanation: "e".into(),
             evidence: vec![],
             remediable: false,
             incomplete: false,
+            detail: aigov_core::rules::Detail::None,
         }
     }
 

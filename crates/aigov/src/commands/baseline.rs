@@ -5,14 +5,14 @@
 use super::analysis::{analyse, load_snapshot};
 use super::inventory::refuse_if_nothing_was_read;
 use super::{CommandError, Outcome, print};
-use crate::cli::GlobalArgs;
+use crate::settings::Settings;
 use aigov_core::model::{Coverage, Kind};
 use aigov_core::rules::View;
 use aigov_core::rules::config::Baseline;
 use aigov_core::sanitize::sanitize;
 
-pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let (session, snapshot) = load_snapshot(global).await?;
+pub async fn save(settings: &Settings) -> Result<Outcome, CommandError> {
+    let (session, snapshot) = load_snapshot(settings).await?;
     refuse_if_nothing_was_read(&snapshot)?;
     // A baseline missing a kind would report everything of it as new on the next run.
     for kind in [Kind::ConfigMap, Kind::Secret] {
@@ -38,9 +38,7 @@ pub async fn save(global: &GlobalArgs) -> Result<Outcome, CommandError> {
             _ => {}
         }
     }
-    let config = crate::config::load();
-    config.print_warnings();
-    let view = View::new(&snapshot, &config.rules);
+    let view = View::new(&snapshot, &settings.rules);
     let baseline = Baseline::capture(&view, &jiff::Timestamp::now().to_string());
     // Recorded before it is saved: a baseline change the trail cannot hold is not made.
     let entry = aigov_audit::Entry::new(aigov_audit::EntryKind::BaselineChange).details(
@@ -79,8 +77,8 @@ fn plural(n: usize) -> &'static str {
 
 /// Accept the current state of the objects of drift findings into the saved baseline. Every
 /// acceptance is recorded in the audit trail before the baseline is replaced.
-pub async fn accept(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
-    let (session, snapshot, evaluation) = analyse(global).await?;
+pub async fn accept(settings: &Settings, keys: &[String]) -> Result<Outcome, CommandError> {
+    let (session, snapshot, evaluation) = analyse(settings).await?;
     let context = &session.connection.context;
     let Some(mut baseline) = aigov_state::baseline::load_for(context).map_err(CommandError::Io)?
     else {
@@ -89,8 +87,7 @@ pub async fn accept(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, Com
             sanitize(context)
         )));
     };
-    let config = crate::config::load();
-    let view = View::new(&snapshot, &config.rules);
+    let view = View::new(&snapshot, &settings.rules);
     let mut entries = Vec::new();
     for key in keys {
         let Some(finding) = evaluation.findings.iter().find(|f| f.key() == *key) else {

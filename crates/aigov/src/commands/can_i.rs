@@ -4,8 +4,9 @@
 
 use super::who_can::{load_rbac, parse_target, unreadable};
 use super::{CommandError, Outcome, print};
-use crate::cli::{CanIArgs, GlobalArgs};
+use crate::cli::CanIArgs;
 use crate::report::access;
+use crate::settings::Settings;
 use aigov_core::rules::rbac::{RbacIndex, Request, UserInfo};
 
 const AUTHENTICATED: &str = "system:authenticated";
@@ -46,7 +47,7 @@ pub fn user_info(username: &str, extra_groups: &[String]) -> Result<UserInfo, Co
     Ok(user)
 }
 
-pub async fn run(global: &GlobalArgs, args: &CanIArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &CanIArgs) -> Result<Outcome, CommandError> {
     let user = user_info(&args.as_user, &args.as_groups)?;
     let mut target = parse_target(
         &args.verb,
@@ -54,7 +55,7 @@ pub async fn run(global: &GlobalArgs, args: &CanIArgs) -> Result<Outcome, Comman
         args.namespace.as_deref(),
         args.name.as_deref(),
     )?;
-    let (session, snapshot) = load_rbac(global).await?;
+    let (session, snapshot) = load_rbac(settings).await?;
     // As kubectl does, a namespaced (or unknown) resource without -n is asked about in the
     // context's namespace.
     if args.namespace.is_none()

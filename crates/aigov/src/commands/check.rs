@@ -6,16 +6,15 @@ use super::audit::{apply_filter, filter_info, outcome, print_report};
 use super::{CommandError, Outcome};
 use crate::cli::CheckArgs;
 use crate::report::findings::{self, Report, ReportInput, SourceLocation};
+use crate::settings::Settings;
 use aigov_core::manifest;
 use aigov_core::rules::{Inputs, evaluate};
 use std::collections::BTreeMap;
 
-pub fn run(args: &CheckArgs) -> Result<Outcome, CommandError> {
+pub fn run(settings: &Settings, args: &CheckArgs) -> Result<Outcome, CommandError> {
     let loaded = manifest::load(&args.paths).map_err(|e| CommandError::Usage(e.to_string()))?;
-    let config = crate::config::load();
-    config.print_warnings();
     let inputs = Inputs {
-        settings: config.rules.clone(),
+        settings: settings.rules.clone(),
         ..Default::default()
     };
     let evaluation = evaluate(&loaded.snapshot, &inputs);
@@ -51,7 +50,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome, CommandError> {
         filter: filter_info(&args.filter, &[]),
         locations,
     });
-    print_report(&report, args.filter.format);
+    print_report(settings, &report, args.filter.format);
     if !loaded.problems.is_empty() {
         for problem in &loaded.problems {
             eprintln!("aigov: {problem}");

@@ -5,10 +5,10 @@
 
 use super::analysis::{load_snapshot, registry_facts};
 use super::{CommandError, Outcome, print};
-use crate::cli::GlobalArgs;
 use crate::report::Format;
+use crate::settings::Settings;
 use aigov_core::model::image::{ImageRef, digest_of_image_id};
-use aigov_core::rules::{RulesConfig, View};
+use aigov_core::rules::View;
 use aigov_core::sanitize::sanitize;
 use aigov_registry::{Gathered, Lookup};
 use serde::Serialize;
@@ -38,12 +38,11 @@ pub struct ImageFacts {
     pub checked_at: Option<String>,
 }
 
-pub async fn run(global: &GlobalArgs, format: Format) -> Result<Outcome, CommandError> {
-    let (session, snapshot) = load_snapshot(global).await?;
+pub async fn run(settings: &Settings, format: Format) -> Result<Outcome, CommandError> {
+    let (session, snapshot) = load_snapshot(settings).await?;
     super::inventory::refuse_if_nothing_was_read(&snapshot)?;
-    let settings = RulesConfig::default();
-    let view = View::new(&snapshot, &settings);
-    let gathered = registry_facts(global, &session, &view).await?;
+    let view = View::new(&snapshot, &settings.rules);
+    let gathered = registry_facts(settings, &session, &view).await?;
     let rows = facts(&view, gathered.as_ref());
     match format {
         Format::Table => print(&table(&rows)),

@@ -2,16 +2,16 @@
 
 use super::session;
 use super::{CommandError, Outcome, print};
-use crate::cli::GlobalArgs;
 use crate::report::{Format, inventory};
+use crate::settings::Settings;
 use aigov_kube::{LoadOptions, load};
 
 pub async fn run(
-    global: &GlobalArgs,
+    settings: &Settings,
     format: Format,
     force_demo: bool,
 ) -> Result<Outcome, CommandError> {
-    let session = session::open(global, force_demo).await?;
+    let session = session::open(settings, force_demo).await?;
     let snapshot = load(
         &session.connection,
         &LoadOptions::default(),

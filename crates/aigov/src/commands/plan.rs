@@ -6,8 +6,10 @@
 use super::analysis::{analyse, analyse_with_registry};
 use super::session::{self, Session};
 use super::{CommandError, Outcome, print};
-use crate::cli::{GlobalArgs, PlanCommand};
+use crate::cli::PlanCommand;
+use crate::settings::Settings;
 use aigov_audit::{AuditLog, Entry, EntryKind, Session as AuditSession};
+use aigov_core::rules::FindingKey;
 use aigov_core::sanitize::sanitize;
 use aigov_kube::write::Writer;
 use aigov_remediation::apply::{Actor, Applied, Landed, apply};
@@ -16,16 +18,16 @@ use aigov_remediation::review::{Reviewed, review};
 use aigov_remediation::{Proposal, propose_to_stage};
 use std::path::PathBuf;
 
-pub async fn run(global: &GlobalArgs, command: &PlanCommand) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, command: &PlanCommand) -> Result<Outcome, CommandError> {
     match command {
-        PlanCommand::Stage { keys } => stage(global, keys).await,
-        PlanCommand::Show => show(global).await,
-        PlanCommand::Review => review_all(global).await,
+        PlanCommand::Stage { keys } => stage(settings, keys).await,
+        PlanCommand::Show => show(settings).await,
+        PlanCommand::Review => review_all(settings).await,
         PlanCommand::Apply { reason, yes, plan } => {
-            apply_all(global, reason, *yes, plan.as_deref()).await
+            apply_all(settings, reason, *yes, plan.as_deref()).await
         }
-        PlanCommand::Revert { id } => revert(global, id).await,
-        PlanCommand::Export { file } => export(global, file).await,
+        PlanCommand::Revert { id } => revert(settings, id).await,
+        PlanCommand::Export { file } => export(settings, file).await,
     }
 }
 
@@ -76,25 +78,36 @@ fn close(audit: AuditSession) -> Result<aigov_audit::Head, CommandError> {
         .map_err(audit_error)
 }
 
-async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandError> {
+async fn stage(settings: &Settings, keys: &[String]) -> Result<Outcome, CommandError> {
     // With the registries asked (unless --offline), so a pin can use the tag's digest.
-    let (session, snapshot, evaluation, _) = analyse_with_registry(global).await?;
+    let (session, snapshot, evaluation, _) = analyse_with_registry(settings).await?;
     let (dir, mut plan) = load(&session)?;
     let baseline =
         aigov_state::baseline::load_for(&session.connection.context).map_err(CommandError::Io)?;
     let mut audit = audit(&session, "plan stage")?;
     let mut out = String::new();
+    let mut staged = 0;
+    // The view the findings were judged on: the user's settings, so the same facts.
+    let view = evaluation.view_of(&snapshot);
     for key in keys {
         let Some(finding) = evaluation.findings.iter().find(|f| f.key() == *key) else {
+            let why = match key.parse::<FindingKey>() {
+                Ok(_) => {
+                    "it may be fixed already; `aigov audit --format json` lists the current keys"
+                        .to_string()
+                }
+                Err(e) => e.to_string(),
+            };
             return Err(CommandError::Usage(format!(
-                "no finding {} on context {} (keys as `aigov audit --format json` prints them)",
+                "no finding {} on context {} ({why})",
                 sanitize(key),
                 sanitize(&session.connection.context)
             )));
         };
-        match propose_to_stage(finding, &snapshot, baseline.as_ref()) {
+        match propose_to_stage(finding, &view, baseline.as_ref()) {
             Proposal::Change { changes, .. } => {
                 for change in changes {
+                    staged += 1;
                     let description = change.description.clone();
                     let id = plan.stage(change, &now());
                     let entry = Entry::new(EntryKind::Stage).details(
@@ -119,6 +132,10 @@ async fn stage(global: &GlobalArgs, keys: &[String]) -> Result<Outcome, CommandE
     save(&dir, &plan)?;
     close(audit)?;
     print(&out);
+    if staged == 0 {
+        // Nothing was staged: a script must not go on to review and apply nothing.
+        return Ok(Outcome::No);
+    }
     Ok(Outcome::Yes)
 }
 
@@ -137,8 +154,8 @@ fn status_text(status: &Status) -> String {
     }
 }
 
-async fn show(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let session = session::open(global, false).await?;
+async fn show(settings: &Settings) -> Result<Outcome, CommandError> {
+    let session = session::open(settings, false).await?;
     let (_, plan) = load(&session)?;
     if plan.changes.is_empty() {
         print("the plan is empty: stage a fix with `aigov plan stage FINDING_KEY`\n");
@@ -161,8 +178,8 @@ fn writer(session: &Session) -> Result<Writer, CommandError> {
     Writer::new(&session.connection).map_err(|e| CommandError::Usage(e.to_string()))
 }
 
-async fn review_all(global: &GlobalArgs) -> Result<Outcome, CommandError> {
-    let session = session::open(global, false).await?;
+async fn review_all(settings: &Settings) -> Result<Outcome, CommandError> {
+    let session = session::open(settings, false).await?;
     let (_, plan) = load(&session)?;
     let writer = writer(&session)?;
     let mut audit = audit(&session, "plan review")?;
@@ -252,7 +269,7 @@ fn to_apply(
 }
 
 async fn apply_all(
-    global: &GlobalArgs,
+    settings: &Settings,
     reason: &str,
     yes: bool,
     file: Option<&std::path::Path>,
@@ -267,7 +284,7 @@ async fn apply_all(
             "--reason must say why in at least 10 characters".into(),
         ));
     }
-    let session = session::open(global, false).await?;
+    let session = session::open(settings, false).await?;
     let (dir, mut plan) = load(&session)?;
     let writer = writer(&session)?;
     let mut audit = audit(&session, "plan apply")?;
@@ -348,7 +365,7 @@ async fn apply_all(
     }
     // Verify: re-read everything and re-evaluate the rules.
     if !applied_now.is_empty() {
-        let (_, _, evaluation) = analyse(global).await?;
+        let (_, _, evaluation) = analyse(settings).await?;
         if plan.verify(&evaluation.findings) {
             save(&dir, &plan)?;
         }
@@ -378,8 +395,8 @@ async fn apply_all(
     Ok(if all_ok { Outcome::Yes } else { Outcome::No })
 }
 
-async fn revert(global: &GlobalArgs, id: &str) -> Result<Outcome, CommandError> {
-    let session = session::open(global, false).await?;
+async fn revert(settings: &Settings, id: &str) -> Result<Outcome, CommandError> {
+    let session = session::open(settings, false).await?;
     let (dir, mut plan) = load(&session)?;
     let Some(staged) = plan.get(id) else {
         return Err(CommandError::Usage(format!(
@@ -411,8 +428,8 @@ async fn revert(global: &GlobalArgs, id: &str) -> Result<Outcome, CommandError> 
     Ok(Outcome::Yes)
 }
 
-async fn export(global: &GlobalArgs, file: &std::path::Path) -> Result<Outcome, CommandError> {
-    let session = session::open(global, false).await?;
+async fn export(settings: &Settings, file: &std::path::Path) -> Result<Outcome, CommandError> {
+    let session = session::open(settings, false).await?;
     let (_, plan) = load(&session)?;
     let yaml = plan.to_yaml().map_err(CommandError::Io)?;
     aigov_state::state_file::write_file_atomic(file, yaml.as_bytes()).map_err(CommandError::Io)?;

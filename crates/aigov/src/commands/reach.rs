@@ -3,8 +3,9 @@
 use super::analysis::load_snapshot;
 use super::inventory::refuse_if_nothing_was_read;
 use super::{CommandError, Outcome, print};
-use crate::cli::{GlobalArgs, ReachArgs};
+use crate::cli::ReachArgs;
 use crate::report::{Format, reach as report};
+use crate::settings::Settings;
 use aigov_core::model::{Coverage, Kind, Snapshot};
 use aigov_core::rules::View;
 use aigov_core::rules::reach::reach_of;
@@ -13,19 +14,17 @@ use aigov_core::sanitize::sanitize;
 /// PVC names listed in the "not found" error before "...".
 const LISTED: usize = 8;
 
-pub async fn run(global: &GlobalArgs, args: &ReachArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &ReachArgs) -> Result<Outcome, CommandError> {
     let name = parse_target(&args.target)?;
     let namespace = args.namespace.as_str();
-    let (_session, snapshot) = load_snapshot(global).await?;
+    let (_session, snapshot) = load_snapshot(settings).await?;
     refuse_if_nothing_was_read(&snapshot)?;
-    let config = crate::config::load();
-    config.print_warnings();
-    let view = View::new(&snapshot, &config.rules);
+    let view = View::new(&snapshot, &settings.rules);
     let Some(reach) = reach_of(&view, namespace, name) else {
         return Err(not_found(&snapshot, namespace, name));
     };
     let class = reach.storage_class.and_then(|c| view.storage_class(c));
-    let report = report::build(&snapshot.origin.context, &reach, class, &config.rules);
+    let report = report::build(&snapshot.origin.context, &reach, class, &settings.rules);
     match args.format {
         Format::Table => print(&report::to_table(&report)),
         Format::Json => print(&(report::to_json(&report) + "\n")),

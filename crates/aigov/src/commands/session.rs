@@ -2,7 +2,7 @@
 //! simulator reached through a generated kubeconfig on the same code path.
 
 use super::CommandError;
-use crate::cli::GlobalArgs;
+use crate::settings::Settings;
 use aigov_kube::{ConnectOptions, Connection, connect};
 use aigov_sim::{SimHandle, SimOptions};
 
@@ -72,9 +72,9 @@ impl Session {
     }
 }
 
-pub async fn open(global: &GlobalArgs, force_demo: bool) -> Result<Session, CommandError> {
-    let mut options = global.connect_options();
-    if global.demo || force_demo {
+pub async fn open(settings: &Settings, force_demo: bool) -> Result<Session, CommandError> {
+    let mut options = settings.connect_options();
+    if settings.demo || force_demo {
         let (sim, dir, path) = start_demo().await?;
         options.kubeconfig = Some(path);
         let connection = connect(&options).await?;

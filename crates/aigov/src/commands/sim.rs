@@ -1,13 +1,14 @@
 //! `aigov sim serve`: run the simulator until interrupted.
 
 use super::CommandError;
-use crate::cli::{GlobalArgs, ServeArgs};
+use crate::cli::ServeArgs;
+use crate::settings::Settings;
 use aigov_sim::{Dataset, FaultSettings, SimOptions, start};
 
-pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandError> {
+pub async fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), CommandError> {
     args.validate().map_err(CommandError::Usage)?;
     let mut datasets = Vec::new();
-    if global.demo {
+    if settings.demo {
         datasets.push(Dataset::Demo);
     }
     if let Some(dir) = &args.fixture {

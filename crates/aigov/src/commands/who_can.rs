@@ -4,9 +4,10 @@
 
 use super::session::{self, Session};
 use super::{CommandError, Outcome, print};
-use crate::cli::{GlobalArgs, WhoCanArgs};
+use crate::cli::WhoCanArgs;
 use crate::report::Format;
 use crate::report::access;
+use crate::settings::Settings;
 use aigov_core::model::{Kind, Snapshot};
 use aigov_core::rules::rbac::{RbacIndex, Request};
 use aigov_kube::{LoadOptions, load};
@@ -308,8 +309,8 @@ const RBAC_LOAD: [Kind; 5] = [
 ];
 
 /// Connect and load only what RBAC evaluation needs; an error when none of it was readable.
-pub async fn load_rbac(global: &GlobalArgs) -> Result<(Session, Snapshot), CommandError> {
-    let session = session::open(global, false).await?;
+pub async fn load_rbac(settings: &Settings) -> Result<(Session, Snapshot), CommandError> {
+    let session = session::open(settings, false).await?;
     let options = LoadOptions {
         kinds: RBAC_LOAD.to_vec(),
         ..LoadOptions::default()
@@ -341,7 +342,7 @@ pub fn unreadable(snapshot: &Snapshot, namespace: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn run(global: &GlobalArgs, args: &WhoCanArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &WhoCanArgs) -> Result<Outcome, CommandError> {
     let mut target = parse_target(
         &args.verb,
         &args.resource,
@@ -357,16 +358,14 @@ pub async fn run(global: &GlobalArgs, args: &WhoCanArgs) -> Result<Outcome, Comm
             .notes
             .push("no namespace given: only ClusterRoleBindings are considered; add -n NAMESPACE for RoleBindings too".into());
     }
-    let (_session, snapshot) = load_rbac(global).await?;
+    let (_session, snapshot) = load_rbac(settings).await?;
     let index = RbacIndex::new(&snapshot.roles, &snapshot.bindings);
     let grants = index.who_can(&target.request);
-    let config = crate::config::load();
-    config.print_warnings();
     let incomplete = unreadable(&snapshot, target.request.namespace());
     let answer = access::who_can(
         &target.request,
         &grants,
-        &config.rules,
+        &settings.rules,
         &target.notes,
         &incomplete,
     );

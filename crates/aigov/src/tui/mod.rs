@@ -27,8 +27,8 @@ pub mod views;
 #[cfg(test)]
 mod tests;
 
-use crate::cli::GlobalArgs;
 use crate::commands::CommandError;
+use crate::settings::Settings;
 use action::{Action, Effect};
 use aigov_kube::ConnectOptions;
 use app::{App, Options};
@@ -37,24 +37,20 @@ use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use std::time::Duration;
 
 /// Run the console until the user quits.
-pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandError> {
-    let config = crate::config::load();
-    let (theme, theme_warnings) = theme::Theme::load(
-        global.theme.as_deref().or(config.theme.as_deref()),
-        theme::no_color_requested(),
-    );
-    let keymap = keymap::Keymap::new(&config.keys);
-    let mut warnings = config.warnings.clone();
+pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandError> {
+    let (theme, theme_warnings) = theme::Theme::load(settings.theme.as_deref(), settings.no_color);
+    let keymap = keymap::Keymap::new(&settings.keys);
+    let mut warnings = settings.config_warnings.clone();
     warnings.extend(theme_warnings);
     warnings.extend(keymap.warnings.clone());
 
     let mut connect = ConnectOptions {
-        read_only: global.read_only || options.read_only,
-        ..global.connect_options()
+        read_only: settings.read_only || options.read_only,
+        ..settings.connect_options()
     };
     // A credential plugin is agreed to here, on the plain terminal, before the console takes
     // it; inside, only stored consent (or --allow-exec) runs one, e.g. on a context switch.
-    if connect.exec == aigov_state::consent::Approval::Ask && !(options.demo || global.demo) {
+    if connect.exec == aigov_state::consent::Approval::Ask && !(options.demo || settings.demo) {
         aigov_kube::connect::approve_plugin(&connect).await?;
         connect.exec = aigov_state::consent::Approval::StoredOnly;
     }
@@ -83,10 +79,10 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
 
     // The demo simulator and its kubeconfig live as long as the console.
     let mut demo_baseline = None;
-    let _demo = if options.demo || global.demo {
+    let _demo = if options.demo || settings.demo {
         let (sim, dir, path) = crate::commands::session::start_demo().await?;
         demo_baseline = Some(
-            crate::commands::session::demo_baseline(&sim, &path, connect.timeout, &config.rules)
+            crate::commands::session::demo_baseline(&sim, &path, connect.timeout, &settings.rules)
                 .await?,
         );
         connect.kubeconfig = Some(path);
@@ -97,7 +93,7 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
     // Tag look-ups, unless --offline; the demo's simulator serves the demo's images.
     // Look-ups run while the console has the terminal: a credential helper runs only with a
     // stored consent or --allow-exec, never after a prompt.
-    let registry = (!global.offline).then(|| {
+    let registry = (!settings.offline).then(|| {
         let approval = match connect.exec {
             aigov_state::consent::Approval::Allow => aigov_state::consent::Approval::Allow,
             _ => aigov_state::consent::Approval::StoredOnly,
@@ -111,13 +107,13 @@ pub async fn run(global: &GlobalArgs, options: Options) -> Result<(), CommandErr
                 request_timeout: connect.timeout,
                 ..aigov_registry::with_operator_docker_config(approval)
             },
-            read_pull_secrets: global.read_pull_secrets,
+            read_pull_secrets: settings.read_pull_secrets,
         }
     });
     let (runner, mut actions) = runner::start(runner::RunnerConfig {
         connect: connect.clone(),
         inputs: data::BuildInputs {
-            settings: config.rules.clone(),
+            settings: settings.rules.clone(),
             baseline: demo_baseline,
             registry: Default::default(),
         },

@@ -182,11 +182,6 @@ impl Default for Theme {
     }
 }
 
-/// Whether `NO_COLOR` asks for no colour (set and not empty, per no-color.org).
-pub fn no_color_requested() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,9 +187,9 @@ async fn every_deliberate_problem_of_the_demo_is_found_with_its_rule() {
     let (findings, _) = demo_findings().await;
     let mut missing = Vec::new();
     for (rule, obj, path) in EXPECTED {
-        let hit = findings
-            .iter()
-            .any(|f| f.rule == *rule && object(f) == *obj && f.object.path.starts_with(path));
+        let hit = findings.iter().any(|f| {
+            f.rule == *rule && object(f) == *obj && f.object.place.to_string().starts_with(path)
+        });
         if !hit {
             missing.push(format!("{rule} on {obj} {path}"));
         }
@@ -268,7 +268,7 @@ async fn unreadable_rbac_makes_rbac_rules_incomplete_never_clean() {
     let findings = evaluate(&snapshot, &Inputs::default()).findings;
     let incomplete: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.incomplete && f.rule.starts_with("AIGOV-RBAC"))
+        .filter(|f| f.incomplete && f.area() == aigov_core::rules::Area::Rbac)
         .collect();
     assert!(
         !incomplete.is_empty(),

@@ -52,7 +52,7 @@ async fn changes(t: &common::TestSim) -> Vec<PlannedChange> {
     let evaluation = evaluate(&snapshot, &Inputs::default());
     let mut out: Vec<PlannedChange> = Vec::new();
     for finding in evaluation.findings.iter().filter(|f| f.remediable) {
-        if let Proposal::Change { changes, .. } = propose(finding, &snapshot) {
+        if let Proposal::Change { changes, .. } = propose(finding, &evaluation.view_of(&snapshot)) {
             for change in changes {
                 if !out.iter().any(|c| c.target == change.target) {
                     out.push(change);

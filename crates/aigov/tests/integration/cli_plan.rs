@@ -205,6 +205,75 @@ fn an_exported_plan_is_applied_by_another_operator_on_the_same_cluster_only() {
 }
 
 /// The audit log of a data directory, as `aigov log show --format json` prints it.
+/// The settings of the issue's report: a low threshold, and nginx counted as an AI image, so
+/// web-shop (an nginx storefront) is an AI namespace only because of config.toml.
+const NGINX_IS_AI: &str = r#"
+[rules.ai]
+threshold = 10
+images = ["pytorch", "tensorflow", "vllm", "jupyter", "kserve", "nginx"]
+"#;
+
+#[test]
+fn a_namespace_ai_only_by_config_toml_gets_adm_001_and_its_fix_stages_reviews_and_applies() {
+    const KEY: &str = "AIGOV-ADM-001:Namespace//web-shop#";
+    let sim = serve(&[]);
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| aigov(&sim, data.path(), args);
+    let keys = |json: &str| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(json).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Without the config, web-shop is not an AI namespace: no ADM-001 for it.
+    let (_, before, err) = run(&["audit", "--offline", "--format", "json"]);
+    assert!(!keys(&before).contains(&KEY.to_string()), "{err}");
+
+    std::fs::create_dir_all(data.path().join("config")).unwrap();
+    std::fs::write(data.path().join("config/config.toml"), NGINX_IS_AI).unwrap();
+    let (_, after, err) = run(&["audit", "--offline", "--format", "json"]);
+    assert!(keys(&after).contains(&KEY.to_string()), "{err}");
+
+    // Staging judges the finding with the same settings, so the fix stages.
+    let (code, out, err) = run(&["plan", "stage", "--offline", KEY]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("staged c1: "), "{out}");
+    let (code, reviewed, err) = run(&["plan", "review"]);
+    assert_eq!(code, 0, "{reviewed}{err}");
+    assert!(reviewed.contains("web-shop"), "{reviewed}");
+    let (code, applied, err) = run(&[
+        "plan",
+        "apply",
+        "--reason",
+        "require digests in web-shop",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{applied}{err}");
+    assert!(applied.contains("c1  applied and verified"), "{applied}");
+}
+
+#[test]
+fn stage_exits_1_when_nothing_was_staged_and_2_for_a_malformed_key() {
+    let sim = serve(&[]);
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| aigov(&sim, data.path(), args);
+    // A secret literal in a ConfigMap has guidance only: nothing is staged.
+    let guidance = "AIGOV-CFG-001:ConfigMap/llm-inference/hf-hub-settings#data/HF_TOKEN";
+    let (code, out, err) = run(&["plan", "stage", "--offline", guidance]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("not staged: "), "{out}");
+    let (_, shown, _) = run(&["plan", "show"]);
+    assert!(shown.starts_with("the plan is empty"), "{shown}");
+
+    let (code, _, err) = run(&["plan", "stage", "--offline", "web-shop"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a finding key"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
 fn log_records(sim: &ServedSim, data: &Path) -> Vec<serde_json::Value> {
     let (code, out, err) = aigov(sim, data, &["log", "show", "--format", "json"]);
     assert_eq!(code, 0, "{err}");

@@ -41,7 +41,7 @@ async fn planned(connection: &Connection) -> PlannedChange {
         .iter()
         .find(|f| f.key() == FINDING)
         .unwrap_or_else(|| panic!("no {FINDING}"));
-    match propose(finding, &snapshot) {
+    match propose(finding, &evaluation.view_of(&snapshot)) {
         Proposal::Change { changes, .. } => {
             assert_eq!(changes.len(), 1);
             changes.into_iter().next().unwrap()

@@ -22,7 +22,7 @@ fn run_in(snapshot: &Snapshot, area: Area, baseline: Option<&Baseline>) -> Vec<F
     evaluate(snapshot, &inputs)
         .findings
         .into_iter()
-        .filter(|f| f.area == area)
+        .filter(|f| f.area() == area)
         .collect()
 }
 
@@ -82,7 +82,7 @@ async fn the_demo_config_problems_are_found_and_a_fresh_baseline_shows_no_drift(
             }
         }
     }
-    for f in found.iter().filter(|f| f.area == Area::Config) {
+    for f in found.iter().filter(|f| f.area() == Area::Config) {
         let json = serde_json::to_string(f).unwrap();
         for secret in literals
             .iter()
@@ -108,9 +108,9 @@ async fn the_demo_config_problems_are_found_and_a_fresh_baseline_shows_no_drift(
     assert!(!baseline.secrets.is_empty());
     let drift = run_in(&snap, Area::Config, Some(&baseline));
     assert!(
-        drift.iter().all(
-            |f| !["AIGOV-CFG-003", "AIGOV-CFG-004", "AIGOV-CFG-005"].contains(&f.rule.as_str())
-        ),
+        drift
+            .iter()
+            .all(|f| !["AIGOV-CFG-003", "AIGOV-CFG-004", "AIGOV-CFG-005"].contains(&f.rule.id)),
         "{drift:#?}"
     );
 }

@@ -18,8 +18,8 @@ pub use drift::{
 };
 pub use literals::{Hit, classify, entropy_bits, scan};
 
-use super::catalog::RuleInfo;
-use super::finding::{Area, Finding, ObjectRef, Severity};
+use super::catalog::{Remedy, RuleInfo};
+use super::finding::{Area, Detail, Finding, ObjectRef, Place, Severity};
 use super::images::{POD_KINDS, unknown_scopes};
 use super::view::{Unit, View};
 use crate::model::Kind;
@@ -28,7 +28,7 @@ use crate::model::workloads::{EnvFromSource, EnvSource, PodSpec, VolumeSource};
 use crate::sanitize::sanitize;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const CFG_001: RuleInfo = RuleInfo {
+pub static CFG_001: RuleInfo = RuleInfo {
     id: "AIGOV-CFG-001",
     area: Area::Config,
     severity: Severity::High,
@@ -37,10 +37,10 @@ pub const CFG_001: RuleInfo = RuleInfo {
     why: "ConfigMaps are not secret: anyone who can read or list them in the namespace, every pod that mounts them, and every backup and GitOps repository holding them gets the credential. A model-hub or API token lets its holder pull gated models, push poisoned ones, or spend the organisation's API budget.",
     fix: "Move the value into a Secret (or an external secret store), reference it with `secretKeyRef`/`envFrom.secretRef`, remove it from the ConfigMap, and rotate the credential: it has been exposed.",
     false_positives: "Test fixtures and revoked tokens; high-entropy identifiers that are not credentials (hashes, ids) under *_KEY names. Raise `rules.secret_entropy_bits` to be stricter.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const CFG_002: RuleInfo = RuleInfo {
+pub static CFG_002: RuleInfo = RuleInfo {
     id: "AIGOV-CFG-002",
     area: Area::Config,
     severity: Severity::High,
@@ -49,10 +49,10 @@ pub const CFG_002: RuleInfo = RuleInfo {
     why: "A literal env value is part of the pod spec: anyone who can get the workload or its pods reads it, it is stored unencrypted in etcd with the spec, and it ends up in manifests, Helm values and CI logs.",
     fix: "Store the value in a Secret and use `valueFrom.secretKeyRef`, then rotate the credential.",
     false_positives: "Placeholders that look generated; tokens for local-only test services.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const CFG_003: RuleInfo = RuleInfo {
+pub static CFG_003: RuleInfo = RuleInfo {
     id: "AIGOV-CFG-003",
     area: Area::Config,
     severity: Severity::Medium,
@@ -61,10 +61,10 @@ pub const CFG_003: RuleInfo = RuleInfo {
     why: "Model configuration (model ids, generation limits, safety settings, endpoints) changes model behaviour without a new image or rollout record. Drift since the approved baseline is a change nobody reviewed.",
     fix: "Review the change. If it is approved, save a new baseline (`aigov baseline save`); otherwise restore the ConfigMap from version control.",
     false_positives: "Controllers that rewrite ConfigMaps they own (leader election, generated caches). binaryData keys are compared by name only.",
-    remediable: false,
+    remedy: Remedy::Drift,
 };
 
-pub const CFG_004: RuleInfo = RuleInfo {
+pub static CFG_004: RuleInfo = RuleInfo {
     id: "AIGOV-CFG-004",
     area: Area::Config,
     severity: Severity::Medium,
@@ -73,10 +73,10 @@ pub const CFG_004: RuleInfo = RuleInfo {
     why: "A replaced model-hub token, object-store key or registry credential changes what AI workloads can reach or pull, and is invisible in the workload's spec.",
     fix: "Confirm the change with the Secret's owner (rotation is expected; an unexplained change is not), then save a new baseline.",
     false_positives: "Any write bumps the resourceVersion, including label or annotation changes and routine rotation by an operator.",
-    remediable: false,
+    remedy: Remedy::Drift,
 };
 
-pub const CFG_005: RuleInfo = RuleInfo {
+pub static CFG_005: RuleInfo = RuleInfo {
     id: "AIGOV-CFG-005",
     area: Area::Config,
     severity: Severity::Low,
@@ -85,10 +85,10 @@ pub const CFG_005: RuleInfo = RuleInfo {
     why: "A workload that still references the object fails to start or falls back to defaults; a deliberate removal should be reflected in a new baseline.",
     fix: "Restore the object, or save a new baseline if the removal was intended.",
     false_positives: "Objects removed on purpose since the baseline was saved.",
-    remediable: false,
+    remedy: Remedy::Drift,
 };
 
-pub const RULES: &[RuleInfo] = &[CFG_001, CFG_002, CFG_003, CFG_004, CFG_005];
+pub static RULES: &[&RuleInfo] = &[&CFG_001, &CFG_002, &CFG_003, &CFG_004, &CFG_005];
 
 /// The CA bundle every namespace gets from the control plane; never configuration.
 const ROOT_CA: &str = "kube-root-ca.crt";
@@ -232,7 +232,7 @@ fn references(spec: &PodSpec) -> (BTreeSet<&str>, BTreeSet<&str>) {
 /// `namespaces` (a cluster-wide gap is always reported).
 fn incomplete_in(
     view: &View,
-    rule: &RuleInfo,
+    rule: &'static RuleInfo,
     kinds: &[Kind],
     namespaces: Option<&BTreeSet<String>>,
     out: &mut Vec<Finding>,
@@ -282,7 +282,7 @@ fn config_map_literals(view: &View, usage: &Usage, out: &mut Vec<Finding>) {
                 format!("{} secret-like literals", hits.len())
             };
             let mut f = CFG_001.finding(
-                ObjectRef::new("ConfigMap", ns, name).at(format!("data/{key}")),
+                ObjectRef::new("ConfigMap", ns, name).at(Place::data_key(key)),
                 format!(
                     "ConfigMap {} holds {what} in {}",
                     sanitize(name),
@@ -292,6 +292,7 @@ fn config_map_literals(view: &View, usage: &Usage, out: &mut Vec<Finding>) {
             f.evidence.extend(hits.iter().map(hit_line));
             f.evidence
                 .push(usage.users_line(view, ns, name, "ConfigMap"));
+            f.detail = Detail::SecretLiterals(hits);
             out.push(f);
         }
     }
@@ -311,8 +312,7 @@ fn env_literals(view: &View, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let mut f = CFG_002.finding(
-                    unit.object()
-                        .at(format!("container/{}/env/{}", container.name, env.name)),
+                    unit.object().at(Place::env(&container.name, &env.name)),
                     format!(
                         "container {} sets {} to a secret-like literal",
                         sanitize(&container.name),
@@ -324,6 +324,7 @@ fn env_literals(view: &View, out: &mut Vec<Finding>) {
                     f.evidence
                         .push(format!("in AI namespace {}", sanitize(unit.namespace)));
                 }
+                f.detail = Detail::SecretLiterals(hits);
                 out.push(f);
             }
         }

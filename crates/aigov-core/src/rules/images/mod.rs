@@ -13,8 +13,8 @@ pub use immutability::{Immutability, ImmutabilitySetting, Mutability};
 pub use moved::{IMG_004, IMG_005};
 pub use registry::{RegistryFacts, TagFact, TagMove};
 
-use super::catalog::RuleInfo;
-use super::finding::{Area, Finding, ObjectRef, Severity};
+use super::catalog::{Planner, Remedy, RuleInfo};
+use super::finding::{Area, Finding, ObjectRef, Place, Severity};
 use super::view::{Unit, View};
 use crate::model::Kind;
 use crate::model::image::{ImageRef, digest_of_image_id};
@@ -23,7 +23,7 @@ use crate::sanitize::sanitize;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const IMG_001: RuleInfo = RuleInfo {
+pub static IMG_001: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-001",
     area: Area::Images,
     severity: Severity::Medium,
@@ -32,10 +32,10 @@ pub const IMG_001: RuleInfo = RuleInfo {
     why: "A tag is a pointer the registry owner can move. An AI workload referenced by tag can start different model-serving or training code after any restart, reschedule or scale-up, without a change to its spec, so what was reviewed is not what runs.",
     fix: "Pin the image to a digest (`repo:tag@sha256:...`), ideally the digest the pods already run. aigov proposes the digest the pods report in `imageID`, or the registry's digest for the tag once look-ups run.",
     false_positives: "Images built and deployed by a pipeline that rewrites the tag for every build are still mutable from the registry's point of view; pin anyway or make the registry's tags immutable.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::PinDigest),
 };
 
-pub const IMG_002: RuleInfo = RuleInfo {
+pub static IMG_002: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-002",
     area: Area::Images,
     severity: Severity::Low,
@@ -44,10 +44,10 @@ pub const IMG_002: RuleInfo = RuleInfo {
     why: "With `Always`, every container start pulls whatever the tag points at now, so a moved tag reaches the workload at the next restart, and the registry must be reachable for pods to start.",
     fix: "Pin the image to a digest (then `Always` only re-checks the same bits), or use a versioned tag with `IfNotPresent` and make the registry's tags immutable.",
     false_positives: "Development workloads that deliberately follow a moving tag.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const IMG_003: RuleInfo = RuleInfo {
+pub static IMG_003: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-003",
     area: Area::Images,
     severity: Severity::High,
@@ -56,10 +56,10 @@ pub const IMG_003: RuleInfo = RuleInfo {
     why: "The tag moved between pulls, so replicas behind one Service serve different model code or weights: answers differ by replica, and neither the spec nor the rollout history says which bits are current.",
     fix: "Pin the image to the intended digest and roll the workload, so that every replica runs the same bits.",
     false_positives: "Nodes that report the digest of a platform-specific manifest on one node and of the image index on another can differ without the tag having moved; compare the digests with the registry.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const RULES: &[RuleInfo] = &[IMG_001, IMG_002, IMG_003, IMG_004, IMG_005];
+pub static RULES: &[&RuleInfo] = &[&IMG_001, &IMG_002, &IMG_003, &IMG_004, &IMG_005];
 
 /// The kinds whose objects carry pod specs: what the image rules read.
 pub(crate) const POD_KINDS: [Kind; 7] = [
@@ -131,7 +131,7 @@ pub(crate) fn unknown_scopes(view: &View, kinds: &[Kind]) -> Vec<(ObjectRef, Kin
 }
 
 pub(super) fn at_container(unit: &Unit, container: &Container) -> ObjectRef {
-    unit.object().at(format!("container/{}", container.name))
+    unit.object().at(Place::container(&container.name))
 }
 
 /// The distinct digests the unit's pods report for one container, with the pods.
@@ -348,7 +348,7 @@ fn diverging_digests(unit: &Unit, out: &mut Vec<Finding>) {
             continue;
         }
         let mut f = IMG_003.finding(
-            unit.object().at(format!("container/{container}")),
+            unit.object().at(Place::container(container)),
             format!(
                 "{} replicas of container {} run {} different digests of {}",
                 digests.values().map(BTreeSet::len).sum::<usize>(),

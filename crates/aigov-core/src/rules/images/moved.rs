@@ -8,12 +8,12 @@ use super::registry::{RegistryFacts, TagMove};
 use super::{at_container, running_digests};
 use crate::model::image::ImageRef;
 use crate::model::workloads::Container;
-use crate::rules::catalog::RuleInfo;
+use crate::rules::catalog::{Remedy, RuleInfo};
 use crate::rules::finding::{Area, Finding, Severity};
 use crate::rules::view::Unit;
 use crate::sanitize::sanitize;
 
-pub const IMG_004: RuleInfo = RuleInfo {
+pub static IMG_004: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-004",
     area: Area::Images,
     severity: Severity::High,
@@ -22,10 +22,10 @@ pub const IMG_004: RuleInfo = RuleInfo {
     why: "The tag was re-pushed after the pods started. The next restart, reschedule or scale-up pulls different code or weights than the ones running and reviewed, with no change to the workload's spec.",
     fix: "Pin the workload to the digest it runs now (AIGOV-IMG-001's remediation), then find out who moved the tag and make the registry's tags immutable.",
     false_positives: "A multi-architecture image: nodes may report the digest of the platform manifest while the registry resolves the tag to the index. Compare the platform manifests of the index with the running digest.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const IMG_005: RuleInfo = RuleInfo {
+pub static IMG_005: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-005",
     area: Area::Images,
     severity: Severity::Medium,
@@ -34,7 +34,7 @@ pub const IMG_005: RuleInfo = RuleInfo {
     why: "A registry that lets a tag be overwritten lets anyone with push rights change what every workload using the tag runs at its next start. For model-serving and training images that is unreviewed code or weights.",
     fix: "Turn on tag immutability in the registry (Harbor immutable-tag rules, ECR `imageTagMutability: IMMUTABLE`, ...) and pin workloads to digests.",
     false_positives: "Tags that are meant to move, like `nightly`, in development namespaces.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
 /// IMG-004 and IMG-005 for one container referenced by tag.

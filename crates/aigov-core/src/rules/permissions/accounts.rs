@@ -5,7 +5,7 @@ use super::context::{Context, subject_label};
 use super::info;
 use crate::model::Kind;
 use crate::model::rbac::SubjectKind;
-use crate::rules::finding::{Finding, ObjectRef, Severity};
+use crate::rules::finding::{Finding, ObjectRef, Place, Severity};
 use crate::rules::view::Unit;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -129,7 +129,7 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
         let bound = bindings.get(ns);
         if let Some(lines) = bound {
             let mut finding = info::DEFAULT_ACCOUNT.finding(
-                object.clone().at("bindings"),
+                object.clone().at(Place::Bindings),
                 format!(
                     "the default ServiceAccount of {ns} is named in {} binding(s)",
                     lines.len()
@@ -169,14 +169,15 @@ fn default_accounts(ctx: &Context, out: &mut Vec<Finding>) {
         if mounted.is_empty() {
             if undecided > 0 {
                 out.push(
-                    info::DEFAULT_ACCOUNT.incomplete(object.at("automount"), "ServiceAccounts"),
+                    info::DEFAULT_ACCOUNT
+                        .incomplete(object.at(Place::Automount), "ServiceAccounts"),
                 );
             }
             continue;
         }
         let count = mounted.len();
         let mut finding = info::DEFAULT_ACCOUNT.finding(
-            object.at("automount"),
+            object.at(Place::Automount),
             format!("{count} AI workload(s) in {ns} automount the default ServiceAccount's token"),
         );
         let mut evidence: Vec<String> = mounted

@@ -7,7 +7,7 @@ use crate::model::rbac::{Binding, PolicyRule, RoleRefKind, Subject, SubjectKind}
 use crate::model::workloads::{EnvFromSource, EnvSource, VolumeSource};
 use crate::model::{Coverage, Kind};
 use crate::rules::catalog::RuleInfo;
-use crate::rules::finding::{Finding, ObjectRef, Severity};
+use crate::rules::finding::{Finding, ObjectRef, Place, Severity};
 use crate::rules::settings::RulesConfig;
 use crate::rules::view::View;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -59,20 +59,6 @@ pub fn subject_label(subject: &Subject) -> String {
         }
         SubjectKind::Group => format!("Group {}", subject.name),
         SubjectKind::User => format!("User {}", subject.name),
-    }
-}
-
-/// `subject/Group/interns`, `subject/ServiceAccount/ml/trainer`.
-pub fn subject_path(subject: &Subject) -> String {
-    match subject.kind {
-        SubjectKind::ServiceAccount => {
-            format!(
-                "subject/ServiceAccount/{}/{}",
-                subject.namespace, subject.name
-            )
-        }
-        SubjectKind::Group => format!("subject/Group/{}", subject.name),
-        SubjectKind::User => format!("subject/User/{}", subject.name),
     }
 }
 
@@ -141,7 +127,7 @@ impl BoundRole<'_> {
             &self.binding.meta.namespace,
             &self.binding.meta.name,
         )
-        .at(subject_path(subject))
+        .at(Place::Subject(subject.clone()))
     }
 
     /// `RoleBinding ml/x → ClusterRole edit`.
@@ -270,7 +256,7 @@ impl<'v> Context<'v> {
     /// at info and never proposed for removal.
     pub fn finding(
         &self,
-        rule: &RuleInfo,
+        rule: &'static RuleInfo,
         bound: &BoundRole,
         subject: &Subject,
         severity: Severity,

@@ -3,7 +3,7 @@
 //! an equivalent bound to a service account or a group (RBAC-007).
 
 use super::context::{BoundRole, Context, Who, classify, lowered, subject_label};
-use super::grants::{Hit, for_subject, grants_some, hits, is_full_admin};
+use super::grants::{Hit, TOKEN_CREATE_GRANT, for_subject, grants_some, hits, is_full_admin};
 use super::info;
 use crate::model::rbac::{PolicyRule, SubjectKind};
 use crate::rules::finding::{Finding, Severity};
@@ -127,8 +127,8 @@ pub fn evaluate(ctx: &Context, out: &mut Vec<Finding>) {
         } else {
             hits(
                 bound.rules,
-                &["create"],
-                &[("", "serviceaccounts", "token")],
+                TOKEN_CREATE_GRANT.verbs,
+                TOKEN_CREATE_GRANT.targets,
             )
         };
         for subject in bound.live_subjects() {

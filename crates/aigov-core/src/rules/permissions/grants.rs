@@ -7,8 +7,51 @@ use super::context::{BoundRole, Context, Who, classify, subject_label};
 use super::info;
 use crate::model::Kind;
 use crate::model::rbac::{PolicyRule, Subject};
+use crate::rules::catalog::RuleInfo;
 use crate::rules::finding::{Finding, Severity};
 use crate::rules::rbac::{Request, api_group_matches, resource_matches, rule_allows, verb_matches};
+
+/// A risky grant: some verbs on some (API group, resource, subresource) targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub verbs: &'static [&'static str],
+    pub targets: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// Reading Secrets (RBAC-001).
+pub const SECRETS_READ_GRANT: Grant = Grant {
+    verbs: &["get", "list", "watch"],
+    targets: &[("", "secrets", "")],
+};
+
+/// A shell or a tunnel into pods (RBAC-002).
+pub const POD_EXEC_GRANT: Grant = Grant {
+    verbs: &["create", "get"],
+    targets: &[
+        ("", "pods", "exec"),
+        ("", "pods", "attach"),
+        ("", "pods", "portforward"),
+    ],
+};
+
+/// Minting service account tokens (RBAC-006).
+pub const TOKEN_CREATE_GRANT: Grant = Grant {
+    verbs: &["create"],
+    targets: &[("", "serviceaccounts", "token")],
+};
+
+/// The one grant whose removal from a role clears a finding of `rule`, for the rules whose
+/// fix can narrow a role instead of removing the subject.
+pub fn narrowable_grant(rule: &RuleInfo) -> Option<Grant> {
+    [
+        (&info::SECRETS_READ, SECRETS_READ_GRANT),
+        (&info::POD_EXEC, POD_EXEC_GRANT),
+        (&info::TOKEN_CREATE, TOKEN_CREATE_GRANT),
+    ]
+    .into_iter()
+    .find(|(narrowable, _)| *narrowable == rule)
+    .map(|(_, grant)| grant)
+}
 
 /// A rule that grants some of the asked verbs on some of the asked targets.
 pub struct Hit<'r> {
@@ -131,16 +174,8 @@ pub fn evaluate(ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let rules = bound.rules;
-        let secrets = hits(rules, &["get", "list", "watch"], &[("", "secrets", "")]);
-        let exec = hits(
-            rules,
-            &["create", "get"],
-            &[
-                ("", "pods", "exec"),
-                ("", "pods", "attach"),
-                ("", "pods", "portforward"),
-            ],
-        );
+        let secrets = hits(rules, SECRETS_READ_GRANT.verbs, SECRETS_READ_GRANT.targets);
+        let exec = hits(rules, POD_EXEC_GRANT.verbs, POD_EXEC_GRANT.targets);
         let mut create = hits(rules, &["create"], &creators);
         for hit in hits(rules, &["update", "patch"], &templates) {
             match create.iter_mut().find(|h| std::ptr::eq(h.rule, hit.rule)) {

@@ -15,6 +15,7 @@ mod info;
 mod tests;
 
 pub use context::{Who, classify, describe_rule, subject_label};
+pub use grants::{Grant, narrowable_grant};
 
 pub use info::*;
 

@@ -21,11 +21,11 @@ pub use paths::{
 pub use storage::{Encryption, encryption};
 pub use volumes::{is_system_subject, path_line};
 
-use super::catalog::RuleInfo;
+use super::catalog::{Planner, Remedy, RuleInfo};
 use super::finding::{Area, Finding, Severity};
 use super::view::View;
 
-pub const BROAD_REACH: RuleInfo = RuleInfo {
+pub static BROAD_REACH: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-001",
     area: Area::Reach,
     severity: Severity::High,
@@ -34,10 +34,10 @@ pub const BROAD_REACH: RuleInfo = RuleInfo {
     why: "Whoever can start a pod in the namespace can mount the claim and copy the training data, checkpoints or model weights; whoever can exec into a pod that mounts it can read them in place. Every extra subject with that power is another account whose compromise leaks them.",
     fix: "Remove the broad binding; keep pod creation and exec in data namespaces to the service accounts and people who need them (time-limited for people); run `aigov reach pvc/NAME -n NS` to see each path.",
     false_positives: "A group may be broad in name only (an IdP group with two members): adjust `broad_groups` and `max_subjects_reaching_data` in the config. Kubernetes' own subjects (`system:` users, kube-system service accounts, `system:masters`) are listed by `aigov reach` but not counted; reading the PVC or PV object alone (`get`) is listed but not counted.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const HOST_PATH: RuleInfo = RuleInfo {
+pub static HOST_PATH: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-002",
     area: Area::Reach,
     severity: Severity::High,
@@ -46,10 +46,10 @@ pub const HOST_PATH: RuleInfo = RuleInfo {
     why: "A hostPath mount reaches the node's disk outside any PVC, RBAC or quota: node-local dataset caches and model shards of every tenant on that GPU node, kubelet credentials, or the container runtime socket. Anyone who can change the workload reaches them too.",
     fix: "Use a PVC (a local PersistentVolume with node affinity keeps node-local NVMe speed), or an emptyDir for scratch space; forbid hostPath in AI namespaces with Pod Security `baseline` or an admission policy.",
     false_positives: "Node agents that need the host (GPU device plugins, log shippers) belong in a system namespace; if one is classified as AI because of its image, label its namespace `aigov.dev/ai=false`.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const INFERENCE_READ_WRITE: RuleInfo = RuleInfo {
+pub static INFERENCE_READ_WRITE: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-003",
     area: Area::Reach,
     severity: Severity::Medium,
@@ -58,10 +58,10 @@ pub const INFERENCE_READ_WRITE: RuleInfo = RuleInfo {
     why: "A model server faces the network. If it is compromised, a writable weights volume lets the attacker replace or poison the model for every replica and every later deployment that mounts it, without touching the image.",
     fix: "Set `readOnly: true` on the volumeMount and on `persistentVolumeClaim` (aigov can stage this change); write models from a separate, short-lived job.",
     false_positives: "Servers that download weights into the volume on first start need write access once: do that in an init job and mount read-only afterwards.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::ReadOnlyMounts),
 };
 
-pub const RWX_DATASET: RuleInfo = RuleInfo {
+pub static RWX_DATASET: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-004",
     area: Area::Reach,
     severity: Severity::Low,
@@ -70,10 +70,10 @@ pub const RWX_DATASET: RuleInfo = RuleInfo {
     why: "A ReadWriteMany volume can be mounted by any number of pods on any node at once, so a single pod created anywhere in the namespace can read or alter the dataset while training runs, and nothing in Kubernetes records it.",
     fix: "Use ReadWriteOnce or ReadOnlyMany for datasets that training only reads; keep writes to a dedicated ingestion job.",
     false_positives: "Distributed training that reads one dataset from many nodes needs shared access: prefer ReadOnlyMany, and accept the finding where the storage offers no read-only mode.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const RELEASED_RETAINED: RuleInfo = RuleInfo {
+pub static RELEASED_RETAINED: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-005",
     area: Area::Reach,
     severity: Severity::Medium,
@@ -82,10 +82,10 @@ pub const RELEASED_RETAINED: RuleInfo = RuleInfo {
     why: "Orphaned volumes keep datasets and checkpoints nobody owns any more: they escape retention and deletion requests, and anyone who can edit PersistentVolumes can clear the claimRef and bind the data to a claim of their own.",
     fix: "Decide whether the data is still needed: archive it deliberately and delete the PV and its backing disk, or re-bind it to a claim with an owner.",
     false_positives: "Volumes kept on purpose for a short migration; label and track them, and delete them when it ends.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const UNENCRYPTED: RuleInfo = RuleInfo {
+pub static UNENCRYPTED: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-006",
     area: Area::Reach,
     severity: Severity::Medium,
@@ -94,10 +94,10 @@ pub const UNENCRYPTED: RuleInfo = RuleInfo {
     why: "Disk snapshots, detached volumes and decommissioned hardware outlive the cluster's RBAC: without encryption at rest under a key you control, whoever reaches the storage back end reads the training data and model weights directly.",
     fix: "Create an encrypted StorageClass (with a customer-managed key) and migrate the data to a new claim on it; existing volumes do not change class.",
     false_positives: "Account-wide default encryption (AWS EBS encryption by default) or a provider's default encryption with its own keys (GCE, Azure) is not visible in the StorageClass; here the finding means no key of your own is configured.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const EXPOSED: RuleInfo = RuleInfo {
+pub static EXPOSED: RuleInfo = RuleInfo {
     id: "AIGOV-REACH-007",
     area: Area::Reach,
     severity: Severity::High,
@@ -106,17 +106,17 @@ pub const EXPOSED: RuleInfo = RuleInfo {
     why: "The pods that hold model weights or datasets are reachable from outside the cluster: an unauthenticated notebook, Ray dashboard or model-server debug endpoint there turns into a way to read or exfiltrate the data.",
     fix: "Make the Service ClusterIP and publish only an authenticated gateway (Ingress or Gateway with authentication, or an internal load balancer restricted by loadBalancerSourceRanges).",
     false_positives: "A public model endpoint behind an authenticating proxy in the same pod; the data is still one exploit away, so restrict its sources anyway.",
-    remediable: false,
+    remedy: Remedy::Guidance,
 };
 
-pub const RULES: &[RuleInfo] = &[
-    BROAD_REACH,
-    HOST_PATH,
-    INFERENCE_READ_WRITE,
-    RWX_DATASET,
-    RELEASED_RETAINED,
-    UNENCRYPTED,
-    EXPOSED,
+pub static RULES: &[&RuleInfo] = &[
+    &BROAD_REACH,
+    &HOST_PATH,
+    &INFERENCE_READ_WRITE,
+    &RWX_DATASET,
+    &RELEASED_RETAINED,
+    &UNENCRYPTED,
+    &EXPOSED,
 ];
 
 pub fn evaluate(view: &View, out: &mut Vec<Finding>) {

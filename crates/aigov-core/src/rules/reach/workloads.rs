@@ -6,7 +6,7 @@ use super::{EXPOSED, HOST_PATH, INFERENCE_READ_WRITE};
 use crate::model::objects::Service;
 use crate::model::workloads::{PodSpec, Volume, VolumeSource};
 use crate::model::{Kind, Labels};
-use crate::rules::finding::{Finding, ObjectRef};
+use crate::rules::finding::{Finding, ObjectRef, Place};
 use crate::rules::view::{Unit, View};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -58,7 +58,7 @@ fn host_paths(unit: &Unit<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let mut f = HOST_PATH.finding(
-            unit.object().at(format!("volume/{}", volume.name)),
+            unit.object().at(Place::volume(&volume.name)),
             format!("{} {} mounts host path {path}", unit.kind, unit.name),
         );
         f.evidence
@@ -89,7 +89,7 @@ fn read_write_data(view: &View, unit: &Unit<'_>, out: &mut Vec<Finding>) {
         if writers.is_empty() {
             continue;
         }
-        let object = unit.object().at(format!("volume/{}", volume.name));
+        let object = unit.object().at(Place::volume(&volume.name));
         if !view.known(Kind::PersistentVolumeClaim, unit.namespace) {
             out.push(INFERENCE_READ_WRITE.incomplete(object, "PersistentVolumeClaims"));
             continue;

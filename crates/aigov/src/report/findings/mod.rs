@@ -163,6 +163,27 @@ pub struct SourceLocation {
     pub line: Option<u32>,
 }
 
+/// A finding's object as the report schema has it: `path` is the place inside the object as
+/// key text (`container/vllm`, `subject/Group/interns`), empty for the whole object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectOut {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub path: String,
+}
+
+impl std::fmt::Display for ObjectOut {
+    /// `Kind/namespace/name path`, as [`ObjectRef`] prints.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&object_name(self))?;
+        if !self.path.is_empty() {
+            write!(f, " {}", self.path)?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingOut {
     /// Rule id plus object plus path; stable across runs.
@@ -170,7 +191,7 @@ pub struct FindingOut {
     pub rule: String,
     pub severity: Severity,
     pub area: Area,
-    pub object: ObjectRef,
+    pub object: ObjectOut,
     pub title: String,
     pub explanation: String,
     pub evidence: Vec<String>,
@@ -209,12 +230,12 @@ fn clean(text: &str) -> String {
     sanitize(text).into_owned()
 }
 
-fn clean_object(o: &ObjectRef) -> ObjectRef {
-    ObjectRef {
+fn clean_object(o: &ObjectRef) -> ObjectOut {
+    ObjectOut {
         kind: clean(&o.kind),
         namespace: clean(&o.namespace),
         name: clean(&o.name),
-        path: clean(&o.path),
+        path: clean(&o.place.to_string()),
     }
 }
 
@@ -260,9 +281,9 @@ impl Report {
                         line: l.line,
                     }),
                     key: clean(&key),
-                    rule: clean(&f.rule),
+                    rule: f.rule.id.to_string(),
                     severity: f.severity,
-                    area: f.area,
+                    area: f.area(),
                     object: clean_object(&f.object),
                     title: clean(&f.title),
                     explanation: clean(&f.explanation),
@@ -371,7 +392,7 @@ pub fn render(report: &Report, format: AuditFormat, color: bool) -> String {
 }
 
 /// `Kind/namespace/name`, leaving out an empty namespace.
-pub(crate) fn object_name(o: &ObjectRef) -> String {
+pub(crate) fn object_name(o: &ObjectOut) -> String {
     if o.namespace.is_empty() {
         format!("{}/{}", o.kind, o.name)
     } else {

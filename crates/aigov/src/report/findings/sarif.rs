@@ -85,7 +85,7 @@ fn descriptor(rule: &RuleInfo) -> ReportingDescriptor {
     let mut props = BTreeMap::from([
         ("area".to_string(), json!(rule.area.code())),
         ("severity".to_string(), json!(rule.severity.name())),
-        ("remediable".to_string(), json!(rule.remediable)),
+        ("remediable".to_string(), json!(rule.remediable())),
         ("why".to_string(), json!(rule.why)),
         ("falsePositives".to_string(), json!(rule.false_positives)),
     ]);

@@ -1,12 +1,13 @@
 //! What the guided audit reviews: the six steps (areas in order), the findings of each step
 //! frozen when the audit begins, and the auditor's marks and notes on them.
 
+use crate::report::findings::ObjectOut;
 use crate::tui::app::App;
 use crate::tui::table::{Column, TableModel, TableRow, Tone, column};
 use crate::tui::views::clean;
 use aigov_core::model::Identity;
 use aigov_core::rules::catalog::{self, RuleInfo};
-use aigov_core::rules::{Area, Finding, ObjectRef, Severity};
+use aigov_core::rules::{Area, Finding, Severity};
 use ratatui::layout::Constraint;
 use serde::Serialize;
 
@@ -109,7 +110,7 @@ pub struct Item {
     pub rule: String,
     pub severity: Severity,
     pub area: Area,
-    pub object: ObjectRef,
+    pub object: ObjectOut,
     pub title: String,
     pub explanation: String,
     pub evidence: Vec<String>,
@@ -122,14 +123,14 @@ impl Item {
     fn of(f: &Finding) -> Item {
         Item {
             key: clean(&f.key()),
-            rule: clean(&f.rule),
+            rule: f.rule.id.to_string(),
             severity: f.severity,
-            area: f.area,
-            object: ObjectRef {
+            area: f.area(),
+            object: ObjectOut {
                 kind: clean(&f.object.kind),
                 namespace: clean(&f.object.namespace),
                 name: clean(&f.object.name),
-                path: clean(&f.object.path),
+                path: clean(&f.object.place.to_string()),
             },
             title: clean(&f.title),
             explanation: clean(&f.explanation),
@@ -280,7 +281,7 @@ impl Audit {
             .map(|def| {
                 let items: Vec<Item> = findings
                     .iter()
-                    .filter(|f| def.areas.contains(&f.area))
+                    .filter(|f| def.areas.contains(&f.area()))
                     .map(Item::of)
                     .collect();
                 let rows = items.iter().enumerate().map(|(i, it)| it.row(i)).collect();
@@ -334,7 +335,7 @@ pub fn preview(app: &App) -> Option<Vec<usize>> {
     let data = app.data.as_ref()?;
     let mut counts = vec![0; STEPS.len()];
     for f in &data.evaluation.findings {
-        if let Some(i) = STEPS.iter().position(|s| s.areas.contains(&f.area)) {
+        if let Some(i) = STEPS.iter().position(|s| s.areas.contains(&f.area())) {
             counts[i] += 1;
         }
     }

@@ -8,10 +8,11 @@
 //! audit began; the Markdown escapes it again as `report::findings` does.
 
 use super::model::{Audit, Counts, Mark, STEPS};
+use crate::report::findings::ObjectOut;
 use crate::report::findings::markdown::md;
 use crate::tui::views::clean;
 use aigov_core::model::Identity;
-use aigov_core::rules::{Area, ObjectRef, Severity};
+use aigov_core::rules::{Area, Severity};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -68,7 +69,7 @@ pub struct Reviewed {
     pub key: String,
     pub rule: String,
     pub severity: Severity,
-    pub object: ObjectRef,
+    pub object: ObjectOut,
     pub title: String,
     pub incomplete: bool,
     /// `accepted-risk`, `needs-fix`, `not-applicable` or `not-reviewed`.

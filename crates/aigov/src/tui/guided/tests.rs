@@ -9,7 +9,7 @@ use crate::tui::data::{BuildInputs, derive};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 use aigov_core::model::Identity;
-use aigov_core::rules::{Area, Finding, ObjectRef, Severity};
+use aigov_core::rules::{Finding, ObjectRef, Severity};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
@@ -72,15 +72,15 @@ fn loaded() -> App {
     let snapshot = Arc::new(aigov_core::rules::testing::snapshot(FIXTURE));
     let mut data = derive(snapshot, &BuildInputs::default());
     data.evaluation.findings.push(Finding {
-        rule: "AIGOV-RBAC-001".into(),
+        rule: &aigov_core::rules::permissions::SECRETS_READ,
         severity: Severity::High,
-        area: Area::Rbac,
         object: ObjectRef::new("RoleBinding", "ml", "x\u{1b}[31m"),
         title: HOSTILE.into(),
         explanation: "why".into(),
         evidence: vec!["\u{9b}evidence".into()],
         remediable: false,
         incomplete: true,
+        detail: aigov_core::rules::Detail::None,
     });
     crate::tui::views::on_data(&mut app, data);
     app.refreshed_at = Some("12:00:00".into());

@@ -84,9 +84,11 @@ pub fn stage_selected(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     let mut ids = Vec::new();
     let mut not_staged = Vec::new();
+    // The view the findings were judged on: the same settings, so the same facts.
+    let view = data.evaluation.view_of(&data.snapshot);
     for finding in &findings {
         let key = finding.key();
-        match propose_to_stage(finding, &data.snapshot, data.baseline.as_ref()) {
+        match propose_to_stage(finding, &view, data.baseline.as_ref()) {
             Proposal::Change { changes, .. } => {
                 for change in changes {
                     let description = change.description.clone();

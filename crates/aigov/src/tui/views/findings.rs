@@ -6,7 +6,7 @@ use crate::tui::action::Effect;
 use crate::tui::app::App;
 use crate::tui::keymap::{Binding, bind, hint};
 use crate::tui::table::{Column, TableModel, TableRow, Tone, column};
-use aigov_core::rules::{Area, Severity, catalog};
+use aigov_core::rules::{Area, Place, Severity};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
@@ -112,9 +112,9 @@ pub fn build(input: &BuildInput) -> Data {
         .map(|(i, f)| {
             let o = &f.object;
             let mut object = format!("{}/{}", o.kind, o.name);
-            if !o.path.is_empty() {
+            if o.place != Place::Whole {
                 object.push(' ');
-                object.push_str(&o.path);
+                object.push_str(&o.place.to_string());
             }
             let mut title = clean(&f.title);
             if f.incomplete {
@@ -123,7 +123,7 @@ pub fn build(input: &BuildInput) -> Data {
             TableRow::new(
                 vec![
                     f.severity.name().to_string(),
-                    f.rule.clone(),
+                    f.rule.id.to_string(),
                     clean(&o.namespace),
                     clean(&object),
                     title,
@@ -307,14 +307,15 @@ pub fn detail(app: &App) -> Option<Text<'static>> {
                 .map(|e| Line::raw(format!("• {}", clean(e)))),
         );
     }
-    if let Some(rule) = catalog::find(&f.rule) {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("How to fix", theme.accent));
-        lines.push(Line::raw(rule.fix.to_string()));
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("False positives", theme.muted));
-        lines.push(Line::styled(rule.false_positives.to_string(), theme.muted));
-    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("How to fix", theme.accent));
+    lines.push(Line::raw(f.rule.fix.to_string()));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("False positives", theme.muted));
+    lines.push(Line::styled(
+        f.rule.false_positives.to_string(),
+        theme.muted,
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(

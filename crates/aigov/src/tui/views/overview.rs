@@ -55,7 +55,7 @@ pub fn build(input: &BuildInput) -> Data {
             .evaluation
             .findings
             .iter()
-            .filter(|f| f.area == area)
+            .filter(|f| f.area() == area)
             .count();
         data.per_area.push((area, n));
     }
@@ -74,7 +74,7 @@ pub fn build(input: &BuildInput) -> Data {
         .map(|f| {
             (
                 f.severity,
-                f.rule.clone(),
+                f.rule.id.to_string(),
                 clean(&f.object.to_string()),
                 clean(&f.title),
             )

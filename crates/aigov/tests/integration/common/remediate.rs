@@ -180,7 +180,7 @@ impl Fixture {
             .find(|f| f.key() == key)
             .unwrap_or_else(|| panic!("the demo has no finding {key}"));
         assert!(finding.remediable, "{key} is not remediable");
-        match propose(finding, &snapshot) {
+        match propose(finding, &evaluation.view_of(&snapshot)) {
             Proposal::Change {
                 remediation,
                 changes,

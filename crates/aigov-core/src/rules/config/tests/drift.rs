@@ -47,7 +47,7 @@ fn no_drift_right_after_capture_and_drift_per_key_after_changes() {
     let found = run(&snap, Some(&baseline));
     let drift: Vec<&Finding> = found
         .iter()
-        .filter(|f| ["AIGOV-CFG-003", "AIGOV-CFG-004", "AIGOV-CFG-005"].contains(&f.rule.as_str()))
+        .filter(|f| ["AIGOV-CFG-003", "AIGOV-CFG-004", "AIGOV-CFG-005"].contains(&f.rule.id))
         .collect();
     assert!(drift.is_empty(), "{drift:#?}");
 

@@ -160,7 +160,7 @@ fn pull_always_on_a_mutable_tag_is_low_and_medium_in_ai_workloads() {
     let img2 = of(&found, "AIGOV-IMG-002");
     assert_eq!(img2.len(), 1);
     assert_eq!(img2[0].severity, Severity::Low);
-    assert_eq!(img2[0].object.path, "container/server");
+    assert_eq!(img2[0].object.place, Place::container("server"));
 
     // A mutable tag outside AI workloads is still IMG-002 (but not IMG-001), at low.
     let image = "registry.example.com/ml/llama-finetune:latest";

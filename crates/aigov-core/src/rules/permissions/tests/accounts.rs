@@ -241,7 +241,7 @@ fn unknown_rbac_kinds_make_the_rules_incomplete_where_they_apply() {
     let cluster: Vec<String> = findings
         .iter()
         .filter(|f| f.incomplete && f.object.kind == "Cluster")
-        .map(|f| f.rule.clone())
+        .map(|f| f.rule.id.to_string())
         .collect();
     assert_eq!(
         cluster,

@@ -46,12 +46,12 @@ pub fn of(findings: &[Finding], rule: &str) -> Vec<String> {
     let id = format!("AIGOV-{rule}");
     let mut out: Vec<String> = findings
         .iter()
-        .filter(|f| f.rule == id)
+        .filter(|f| f.rule.id == id)
         .map(|f| {
             let o = &f.object;
             format!(
                 "{}/{}/{}#{} {}",
-                o.kind, o.namespace, o.name, o.path, f.severity
+                o.kind, o.namespace, o.name, o.place, f.severity
             )
         })
         .collect();
@@ -64,7 +64,7 @@ pub fn find<'a>(findings: &'a [Finding], rule: &str, object: &str) -> &'a Findin
     let id = format!("AIGOV-{rule}");
     findings
         .iter()
-        .find(|f| f.rule == id && f.key().ends_with(object))
+        .find(|f| f.rule.id == id && f.key().ends_with(object))
         .unwrap_or_else(|| panic!("no {rule} on {object}; found {:?}", of(findings, rule)))
 }
 

@@ -59,7 +59,7 @@ pub(super) fn found(findings: &[Finding], rule: &str) -> Vec<String> {
         .filter(|f| f.rule == rule && !f.incomplete)
         .map(|f| {
             let o = &f.object;
-            format!("{}/{}/{}#{}", o.kind, o.namespace, o.name, o.path)
+            format!("{}/{}/{}#{}", o.kind, o.namespace, o.name, o.place)
         })
         .collect();
     out.sort();

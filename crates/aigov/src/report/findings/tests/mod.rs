@@ -6,14 +6,14 @@ mod sarif;
 
 use super::*;
 use aigov_core::model::{ConfigValue, Coverage, Identity, Kind, Origin};
-use aigov_core::rules::catalog::RuleInfo;
-use aigov_core::rules::{Area, Finding, NamespaceClass, ObjectRef, Severity};
+use aigov_core::rules::catalog::{self, Planner, Remedy, RuleInfo};
+use aigov_core::rules::{Area, Detail, Finding, NamespaceClass, ObjectRef, Place, Severity};
 use serde_json::Value;
 
 /// The secret-like value a config rule found; only its masked form may appear anywhere.
 const SECRET: &str = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
 
-const RBAC_RULE: RuleInfo = RuleInfo {
+static RBAC_RULE: RuleInfo = RuleInfo {
     id: "AIGOV-RBAC-007",
     area: Area::Rbac,
     severity: Severity::Critical,
@@ -22,10 +22,10 @@ const RBAC_RULE: RuleInfo = RuleInfo {
     why: "Whoever holds it can read every dataset and replace every model.",
     fix: "Bind a narrower role.",
     false_positives: "Break-glass accounts.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::BindingSubject),
 };
 
-const IMG_RULE: RuleInfo = RuleInfo {
+static IMG_RULE: RuleInfo = RuleInfo {
     id: "AIGOV-IMG-001",
     area: Area::Images,
     severity: Severity::High,
@@ -34,7 +34,7 @@ const IMG_RULE: RuleInfo = RuleInfo {
     why: "A moved tag changes the model server without a deploy.",
     fix: "Pin the image by digest.",
     false_positives: "Registries with immutable tags.",
-    remediable: true,
+    remedy: Remedy::Plan(Planner::PinDigest),
 };
 
 fn finding(
@@ -45,16 +45,18 @@ fn finding(
     title: &str,
     evidence: &[&str],
 ) -> Finding {
+    let rule = catalog::find(rule).unwrap();
+    assert_eq!(rule.area, area, "{rule} is not in {area:?}");
     Finding {
-        rule: rule.into(),
+        rule,
         severity,
-        area,
         object,
         title: title.into(),
         explanation: format!("Why {rule} matters for AI data."),
         evidence: evidence.iter().map(|e| e.to_string()).collect(),
         remediable: area != Area::Namespaces,
         incomplete: false,
+        detail: Detail::None,
     }
 }
 
@@ -76,7 +78,7 @@ fn findings() -> Vec<Finding> {
             "AIGOV-CFG-001",
             Severity::Medium,
             Area::Config,
-            ObjectRef::new("ConfigMap", "llm", "vllm-config").at("key/HF_TOKEN"),
+            ObjectRef::new("ConfigMap", "llm", "vllm-config").at(Place::data_key("HF_TOKEN")),
             "secret-like literal in ConfigMap key HF_TOKEN",
             &[&format!("HF_TOKEN = {masked} (masked)")],
         ),
@@ -95,7 +97,8 @@ fn findings() -> Vec<Finding> {
             "AIGOV-NS-003",
             Severity::Low,
             Area::Namespaces,
-            ObjectRef::new("Pod", "notebooks", "evil\u{1b}[31mpod\u{7}").at("container/`x`|y"),
+            ObjectRef::new("Pod", "notebooks", "evil\u{1b}[31mpod\u{7}")
+                .at(Place::container("`x`|y")),
             "bare pod `evil` | runs \u{1b}[2J as <b>root</b> @ml-team",
             &["image: repo/x:1\u{202e}gpj.exe", "label a|b = `c`\nnext"],
         ),
@@ -103,12 +106,12 @@ fn findings() -> Vec<Finding> {
             "AIGOV-IMG-001",
             Severity::High,
             Area::Images,
-            ObjectRef::new("Deployment", "llm", "vllm").at("container/server"),
+            ObjectRef::new("Deployment", "llm", "vllm").at(Place::container("server")),
             "image vllm/vllm-openai:latest has no digest",
             &["image: vllm/vllm-openai:latest", "imagePullPolicy: Always"],
         ),
         finding(
-            "AIGOV-RBAC-012",
+            "AIGOV-RBAC-001",
             Severity::Info,
             Area::Rbac,
             ObjectRef::new("ClusterRoleBinding", "", "system:kube-scheduler"),

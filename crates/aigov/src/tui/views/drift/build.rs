@@ -7,10 +7,8 @@ use super::super::{BuildInput, clean};
 use crate::tui::table::{TableRow, Tone};
 use aigov_core::model::Kind;
 use aigov_core::model::objects::ConfigMap;
-use aigov_core::model::workloads::EnvSource;
-use aigov_core::rules::config::{Baseline, ConfigMapRecord, Usage, scan};
-use aigov_core::rules::view::View;
-use aigov_core::rules::{Area, Evaluation, Finding, Severity};
+use aigov_core::rules::config::{Baseline, ConfigMapRecord, Usage};
+use aigov_core::rules::{Area, Detail, Evaluation, Finding, Place, Severity};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Hex characters of a hash shown.
@@ -115,7 +113,7 @@ type ObjectFindings<'e> = HashMap<(&'e str, &'e str, &'e str), Vec<usize>>;
 fn config_findings(evaluation: &Evaluation) -> ObjectFindings<'_> {
     let mut index: ObjectFindings = HashMap::new();
     for (i, f) in evaluation.findings.iter().enumerate() {
-        if f.area == Area::Config {
+        if f.area() == Area::Config {
             let o = &f.object;
             index
                 .entry((&o.kind, &o.namespace, &o.name))
@@ -139,7 +137,7 @@ fn entry(
         .into_iter()
         .flatten()
         .copied()
-        .filter(|&i| evaluation.findings[i].object.path.is_empty())
+        .filter(|&i| evaluation.findings[i].object.place == Place::Whole)
         .collect();
     Entry {
         namespace: clean(namespace),
@@ -301,26 +299,10 @@ fn secret_drift(
     }
 }
 
-/// The masked literal(s) of a CFG-001/002 finding, found again in the snapshot, and why
-/// they look like credentials. `None` when the value is no longer there.
-fn literal(view: &View, f: &Finding) -> Option<(String, String)> {
-    let o = &f.object;
-    let bits = view.settings.secret_entropy_bits;
-    let hits = if f.rule == "AIGOV-CFG-001" {
-        let key = o.path.strip_prefix("data/")?;
-        let c = (view.snapshot.config_maps.iter())
-            .find(|c| c.meta.namespace == o.namespace && c.meta.name == o.name)?;
-        scan(key, c.data.get(key)?, bits)
-    } else {
-        let rest = o.path.strip_prefix("container/")?;
-        let (container, env) = rest.split_once("/env/")?;
-        let unit = (view.units_in(&o.namespace)).find(|u| u.kind == o.kind && u.name == o.name)?;
-        let c = unit.spec.all_containers().find(|c| c.name == container)?;
-        let var = c.env.iter().find(|e| e.name == env)?;
-        let EnvSource::Literal(value) = &var.source else {
-            return None;
-        };
-        scan(env, value, bits)
+/// The masked literal(s) a CFG-001/002 finding carries, and why they look like credentials.
+fn literal(f: &Finding) -> Option<(String, String)> {
+    let Detail::SecretLiterals(hits) = &f.detail else {
+        return None;
     };
     let masked: Vec<String> = hits
         .iter()
@@ -337,22 +319,23 @@ fn literal(view: &View, f: &Finding) -> Option<(String, String)> {
 fn literals(input: &BuildInput, usage: &Usage, out: &mut Vec<Entry>) {
     let evaluation = input.evaluation;
     for (i, f) in evaluation.findings.iter().enumerate() {
-        if f.incomplete || !(f.rule == "AIGOV-CFG-001" || f.rule == "AIGOV-CFG-002") {
+        if f.incomplete {
             continue;
         }
         let o = &f.object;
-        let key = o
-            .path
-            .strip_prefix("data/")
-            .or_else(|| o.path.strip_prefix("container/"))
-            .unwrap_or(o.path.as_str());
-        let (current, note) =
-            literal(input.view, f).unwrap_or_else(|| ("****".into(), String::new()));
+        let key = match &o.place {
+            Place::DataKey { key } => key.clone(),
+            Place::Env { container, var } => format!("{container}/env/{var}"),
+            _ => continue,
+        };
+        let Some((current, note)) = literal(f) else {
+            continue;
+        };
         out.push(Entry {
             namespace: clean(&o.namespace),
             kind: clean(&o.kind),
             name: clean(&o.name),
-            key: clean(key),
+            key: clean(&key),
             change: Change::SecretLike,
             baseline: "-".into(),
             current,

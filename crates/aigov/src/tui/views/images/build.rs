@@ -7,7 +7,7 @@ use crate::tui::table::{TableRow, Tone};
 use aigov_core::model::ConfigValue;
 use aigov_core::model::image::{ImageRef, digest_of_image_id};
 use aigov_core::rules::view::Unit;
-use aigov_core::rules::{Area, Evaluation, Severity};
+use aigov_core::rules::{Area, Evaluation, Place, Severity};
 use std::collections::{BTreeMap, HashMap};
 
 /// Pods listed with their imageID in the detail pane; the rest are counted.
@@ -118,14 +118,16 @@ pub fn running_cell(info: &ImageInfo) -> String {
 
 type FindingIndex<'e> = HashMap<(&'e str, &'e str, &'e str, &'e str), Vec<usize>>;
 
-/// IMG and REG findings by (kind, namespace, name, path).
+/// IMG and REG findings on containers by (kind, namespace, name, container).
 fn image_findings(evaluation: &Evaluation) -> FindingIndex<'_> {
     let mut index: FindingIndex = HashMap::new();
     for (i, f) in evaluation.findings.iter().enumerate() {
-        if matches!(f.area, Area::Images | Area::Registry) {
-            let o = &f.object;
+        let o = &f.object;
+        if let (Area::Images | Area::Registry, Place::Container { container }) =
+            (f.area(), &o.place)
+        {
             index
-                .entry((&o.kind, &o.namespace, &o.name, &o.path))
+                .entry((&o.kind, &o.namespace, &o.name, container))
                 .or_default()
                 .push(i);
         }
@@ -314,8 +316,13 @@ pub fn build(input: &BuildInput) -> Data {
             let init = inits.iter().any(|c| std::ptr::eq(c, container));
             let mut image = info(unit, container, init);
             image.registry = registry_info(&image, &container.image, input.registry);
-            let path = format!("container/{}", container.name);
-            if let Some(found) = index.get(&(unit.kind, unit.namespace, unit.name, path.as_str())) {
+            let at = (
+                unit.kind,
+                unit.namespace,
+                unit.name,
+                container.name.as_str(),
+            );
+            if let Some(found) = index.get(&at) {
                 image.findings = found.clone();
                 image.worst = found
                     .iter()

@@ -74,10 +74,7 @@ fn row_of<'a>(state: &'a State, container: &str) -> (&'a ImageInfo, &'a TableRow
 /// The rule ids of the findings attached to one row's image.
 fn rules_of<'a>(app: &'a App, info: &ImageInfo) -> Vec<&'a str> {
     let findings = &app.data.as_ref().unwrap().evaluation.findings;
-    info.findings
-        .iter()
-        .map(|&i| findings[i].rule.as_str())
-        .collect()
+    info.findings.iter().map(|&i| findings[i].rule.id).collect()
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::perms::{Classifier, Perm, Perms};
 use crate::tui::views::clean;
 use aigov_core::model::rbac::{RoleRefKind, Subject, SubjectKind};
 use aigov_core::rules::permissions::{Who, classify};
-use aigov_core::rules::{Area, Evaluation, Finding, RulesConfig, Severity, View};
+use aigov_core::rules::{Area, Evaluation, Finding, Place, RulesConfig, Severity, View};
 use std::collections::{BTreeSet, HashMap};
 
 /// One RoleBinding or ClusterRoleBinding. Names are as the cluster sent them: they are
@@ -56,18 +56,6 @@ pub struct SubjectRow {
 pub struct Model {
     pub bindings: Vec<BindingInfo>,
     pub subjects: Vec<SubjectRow>,
-}
-
-/// `subject/Group/interns`: how RBAC findings name the subject in their object path.
-pub fn subject_path(subject: &Subject) -> String {
-    match subject.kind {
-        SubjectKind::ServiceAccount => format!(
-            "subject/ServiceAccount/{}/{}",
-            subject.namespace, subject.name
-        ),
-        SubjectKind::Group => format!("subject/Group/{}", subject.name),
-        SubjectKind::User => format!("subject/User/{}", subject.name),
-    }
 }
 
 /// `Group/interns`, `User/alice`, `SA/ml/trainer`, sanitised.
@@ -124,7 +112,7 @@ pub fn build(view: &View<'_>, evaluation: &Evaluation, classifier: &Classifier) 
     // RBAC findings by the object they name.
     let mut by_object: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
     for (i, f) in evaluation.findings.iter().enumerate() {
-        if f.area == Area::Rbac {
+        if f.area() == Area::Rbac {
             let o = &f.object;
             by_object
                 .entry((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()))
@@ -259,11 +247,9 @@ fn subject_row(
             continue;
         }
         if let Some(list) = by_object.get(&(binding.kind, &binding.namespace, &binding.name)) {
-            let path = subject_path(through);
-            findings.extend(
-                list.iter()
-                    .filter(|i| evaluation.findings[**i].object.path == path),
-            );
+            findings.extend(list.iter().filter(|i| {
+                matches!(&evaluation.findings[**i].object.place, Place::Subject(s) if s == through)
+            }));
         }
     }
     if subject.kind == SubjectKind::ServiceAccount

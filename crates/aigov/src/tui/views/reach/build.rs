@@ -7,7 +7,7 @@ use super::super::BuildInput;
 use crate::report::reach::{self as report, ReachReport};
 use crate::tui::table::{TableRow, Tone};
 use aigov_core::rules::reach::{VolumeReach, sensitive_volumes};
-use aigov_core::rules::{Area, Evaluation, Severity};
+use aigov_core::rules::{Area, Evaluation, Place, Severity};
 use std::collections::HashMap;
 
 /// How a tree line is drawn.
@@ -239,7 +239,7 @@ fn tree(report: &ReachReport) -> Vec<TreeLine> {
 fn reach_findings(evaluation: &Evaluation) -> HashMap<(&str, &str, &str), Vec<usize>> {
     let mut index: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
     for (i, f) in evaluation.findings.iter().enumerate() {
-        if f.area == Area::Reach {
+        if f.area() == Area::Reach {
             let o = &f.object;
             index
                 .entry((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()))
@@ -261,13 +261,13 @@ fn findings_of(
         .cloned()
         .unwrap_or_default();
     for m in &reach.mounted_by {
-        let path = format!("volume/{}", m.volume);
+        let place = Place::volume(m.volume);
         for &i in index
             .get(&(m.unit.kind, reach.namespace, m.unit.name))
             .into_iter()
             .flatten()
         {
-            if evaluation.findings[i].object.path == path && !out.contains(&i) {
+            if evaluation.findings[i].object.place == place && !out.contains(&i) {
                 out.push(i);
             }
         }

@@ -15,7 +15,7 @@ use crate::tui::keymap::{Binding, bind, hint};
 use crate::tui::table::{Column, TableModel, TableRow, column};
 use crate::tui::theme::Theme;
 use crate::tui::view::ViewId;
-use aigov_core::rules::{Finding, catalog};
+use aigov_core::rules::Finding;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -288,12 +288,10 @@ pub fn finding_lines(f: &Finding, theme: &Theme) -> Vec<Line<'static>> {
             .iter()
             .map(|e| Line::raw(format!("  • {}", clean(e)))),
     );
-    if let Some(rule) = catalog::find(&f.rule) {
-        lines.push(Line::from(vec![
-            Span::styled("  fix: ", theme.accent),
-            Span::raw(rule.fix),
-        ]));
-    }
+    lines.push(Line::from(vec![
+        Span::styled("  fix: ", theme.accent),
+        Span::raw(f.rule.fix),
+    ]));
     lines
 }
 

@@ -139,12 +139,10 @@ fn sensitive_volumes_become_rows_with_their_mounts_and_reach() {
     assert_eq!(state.table.rows[1].cells[5], "1 ro");
     assert_eq!(row.cells[4], "? nfs", "a StorageClass that does not exist");
     assert!(
-        imagenet
-            .findings
-            .iter()
-            .all(|&i| app.data.as_ref().unwrap().evaluation.findings[i]
-                .rule
-                .starts_with("AIGOV-REACH-")),
+        imagenet.findings.iter().all(
+            |&i| app.data.as_ref().unwrap().evaluation.findings[i].area()
+                == aigov_core::rules::Area::Reach
+        ),
         "only REACH findings are attached"
     );
 }
