@@ -1,7 +1,8 @@
 //! The aigov binary: parse the command line, set up logging and the panic hook, dispatch.
 
 use aigov::cli::{BaselineCommand, Cli, Command, LogCommand, SimCommand};
-use aigov::commands::{self, CommandError, Outcome};
+use aigov::commands::{self, Outcome};
+use aigov::engine::Error;
 use aigov::settings::Settings;
 use clap::Parser;
 use std::process::ExitCode;
@@ -41,13 +42,11 @@ fn init_logging(ansi: bool) {
         .try_init();
 }
 
-async fn run(cli: &Cli, settings: &Settings) -> Result<Outcome, CommandError> {
+async fn run(cli: &Cli, settings: &Settings) -> Result<Outcome, Error> {
     match &cli.command {
         None => console(settings, cli.guided, false).await,
         Some(Command::Demo) => console(settings, cli.guided, true).await,
-        Some(Command::Inventory { format }) => {
-            commands::inventory::run(settings, *format, false).await
-        }
+        Some(Command::Inventory { format }) => commands::inventory::run(settings, *format).await,
         Some(Command::Audit(args)) => commands::audit::run(settings, args).await,
         Some(Command::Images { format }) => commands::images::run(settings, *format).await,
         Some(Command::WhoCan(args)) => commands::who_can::run(settings, args).await,
@@ -77,12 +76,12 @@ async fn run(cli: &Cli, settings: &Settings) -> Result<Outcome, CommandError> {
 }
 
 /// The console on a terminal; on a pipe or in CI, where no console can run, the audit.
-async fn console(settings: &Settings, guided: bool, demo: bool) -> Result<Outcome, CommandError> {
+async fn console(settings: &Settings, guided: bool, demo: bool) -> Result<Outcome, Error> {
     if !settings.interactive() {
         if demo {
             return commands::audit::demo(settings).await;
         }
-        return Err(CommandError::Usage(
+        return Err(Error::Usage(
             "the console needs a terminal; for scripts use `aigov audit`, `aigov inventory` and the other commands".into(),
         ));
     }

@@ -4,8 +4,9 @@
 //! [`apply_filter`] and [`outcome`] are shared with `check -f`, so both commands select
 //! findings and decide the exit code the same way.
 
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
 use crate::cli::{AuditArgs, FindingFilter};
+use crate::engine::Error;
 use crate::report::AuditFormat;
 use crate::report::findings::{self, FilterInfo, Report, ReportInput};
 use crate::settings::Settings;
@@ -69,7 +70,7 @@ pub fn print_report(settings: &Settings, report: &Report, format: AuditFormat) {
 
 /// A `-n` namespace that does not exist would make the audit silently clean: refuse it,
 /// unless the namespace list itself could not be read.
-fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), CommandError> {
+fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Error> {
     let known = snapshot
         .coverage
         .get(&Kind::Namespace)
@@ -91,7 +92,7 @@ fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Co
         .map(|n| n.meta.name.as_str())
         .collect();
     existing.sort_unstable();
-    Err(CommandError::Usage(format!(
+    Err(Error::Usage(format!(
         "namespace {} not found in context {:?} (namespaces: {})",
         missing
             .iter()
@@ -103,10 +104,10 @@ fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Co
     )))
 }
 
-pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error> {
     let (_session, snapshot, evaluation, _registry) =
-        super::analysis::analyse_with_registry(settings).await?;
-    super::inventory::refuse_if_nothing_was_read(&snapshot)?;
+        crate::engine::analysis::analyse_with_registry(settings).await?;
+    crate::engine::analysis::refuse_if_nothing_was_read(&snapshot)?;
     check_namespaces(&snapshot, &args.namespaces)?;
     let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);
     let result = outcome(&shown, args.filter.fail_on);
@@ -126,7 +127,7 @@ pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Comma
 
 /// `aigov demo`, until the console lands: the audit of the built-in demo cluster, as a
 /// table. It exits 0: the demo's findings are the point, not a failure.
-pub async fn demo(settings: &Settings) -> Result<Outcome, CommandError> {
+pub async fn demo(settings: &Settings) -> Result<Outcome, Error> {
     let settings = Settings {
         demo: true,
         ..settings.clone()

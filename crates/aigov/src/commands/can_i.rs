@@ -2,9 +2,10 @@
 //! `yes` (exit 0) or `no` (exit 1) by Kubernetes RBAC semantics, evaluated locally over the
 //! cluster's roles and bindings; `-v` names the bindings, roles and rules that grant it.
 
-use super::who_can::{load_rbac, parse_target, unreadable};
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
 use crate::cli::CanIArgs;
+use crate::engine::Error;
+use crate::engine::access::{load_rbac, parse_target, unreadable};
 use crate::report::access;
 use crate::settings::Settings;
 use aigov_core::rules::rbac::{RbacIndex, Request, UserInfo};
@@ -13,10 +14,10 @@ const AUTHENTICATED: &str = "system:authenticated";
 
 /// The user the question is about: the name, `system:authenticated`, the groups the API
 /// server gives a service account's token, and the extra groups, without repeats.
-pub fn user_info(username: &str, extra_groups: &[String]) -> Result<UserInfo, CommandError> {
+pub fn user_info(username: &str, extra_groups: &[String]) -> Result<UserInfo, Error> {
     let username = username.trim();
     if username.is_empty() {
-        return Err(CommandError::Usage(
+        return Err(Error::Usage(
             "--as needs a user name, or system:serviceaccount:NAMESPACE:NAME for a service account"
                 .into(),
         ));
@@ -27,7 +28,7 @@ pub fn user_info(username: &str, extra_groups: &[String]) -> Result<UserInfo, Co
                 UserInfo::for_service_account(ns, name)
             }
             _ => {
-                return Err(CommandError::Usage(format!(
+                return Err(Error::Usage(format!(
                     "{username:?} is not a service account user name: write system:serviceaccount:NAMESPACE:NAME"
                 )));
             }
@@ -47,7 +48,7 @@ pub fn user_info(username: &str, extra_groups: &[String]) -> Result<UserInfo, Co
     Ok(user)
 }
 
-pub async fn run(settings: &Settings, args: &CanIArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &CanIArgs) -> Result<Outcome, Error> {
     let user = user_info(&args.as_user, &args.as_groups)?;
     let mut target = parse_target(
         &args.verb,
@@ -74,7 +75,7 @@ pub async fn run(settings: &Settings, args: &CanIArgs) -> Result<Outcome, Comman
         // RBAC only adds permissions: a yes stands whatever was unreadable, a no does not.
         let missing = unreadable(&snapshot, target.request.namespace());
         if !missing.is_empty() {
-            return Err(CommandError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "cannot answer no: {}; the answer may be yes (ask with a context that can read RBAC)",
                 missing.join(", ")
             )));
@@ -124,7 +125,7 @@ mod tests {
             "system:serviceaccount:a:b:c",
         ] {
             assert!(
-                matches!(user_info(name, &[]), Err(CommandError::Usage(_))),
+                matches!(user_info(name, &[]), Err(Error::Usage(_))),
                 "{name:?}"
             );
         }

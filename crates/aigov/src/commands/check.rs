@@ -2,17 +2,18 @@
 //! point at the file and line of their object; malformed documents are reported with their
 //! file and line and the rest is still checked.
 
+use super::Outcome;
 use super::audit::{apply_filter, filter_info, outcome, print_report};
-use super::{CommandError, Outcome};
 use crate::cli::CheckArgs;
+use crate::engine::Error;
 use crate::report::findings::{self, Report, ReportInput, SourceLocation};
 use crate::settings::Settings;
 use aigov_core::manifest;
 use aigov_core::rules::{Inputs, evaluate};
 use std::collections::BTreeMap;
 
-pub fn run(settings: &Settings, args: &CheckArgs) -> Result<Outcome, CommandError> {
-    let loaded = manifest::load(&args.paths).map_err(|e| CommandError::Usage(e.to_string()))?;
+pub fn run(settings: &Settings, args: &CheckArgs) -> Result<Outcome, Error> {
+    let loaded = manifest::load(&args.paths).map_err(|e| Error::Usage(e.to_string()))?;
     let inputs = Inputs {
         settings: settings.rules.clone(),
         ..Default::default()
@@ -55,7 +56,7 @@ pub fn run(settings: &Settings, args: &CheckArgs) -> Result<Outcome, CommandErro
         for problem in &loaded.problems {
             eprintln!("aigov: {problem}");
         }
-        return Err(CommandError::Usage(format!(
+        return Err(Error::Usage(format!(
             "{} malformed document(s) (listed above); the other documents were checked",
             loaded.problems.len()
         )));

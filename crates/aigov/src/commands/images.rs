@@ -3,8 +3,9 @@
 //! tag can be overwritten (the registry's settings, and what aigov's history saw). Exit 1 when
 //! a tag moved or was overwritten.
 
-use super::analysis::{load_snapshot, registry_facts};
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
+use crate::engine::Error;
+use crate::engine::analysis::{load_snapshot, registry_facts};
 use crate::report::Format;
 use crate::settings::Settings;
 use aigov_core::model::image::{ImageRef, digest_of_image_id};
@@ -38,17 +39,16 @@ pub struct ImageFacts {
     pub checked_at: Option<String>,
 }
 
-pub async fn run(settings: &Settings, format: Format) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, format: Format) -> Result<Outcome, Error> {
     let (session, snapshot) = load_snapshot(settings).await?;
-    super::inventory::refuse_if_nothing_was_read(&snapshot)?;
+    crate::engine::analysis::refuse_if_nothing_was_read(&snapshot)?;
     let view = View::new(&snapshot, &settings.rules);
     let gathered = registry_facts(settings, &session, &view).await?;
     let rows = facts(&view, gathered.as_ref());
     match format {
         Format::Table => print(&table(&rows)),
         Format::Json => print(
-            &(serde_json::to_string_pretty(&rows).map_err(|e| CommandError::Io(e.to_string()))?
-                + "\n"),
+            &(serde_json::to_string_pretty(&rows).map_err(|e| Error::Io(e.to_string()))? + "\n"),
         ),
     }
     let alarming = rows

@@ -2,14 +2,15 @@
 //! entries as a table or JSON. Both refuse a log that is a symbolic link or writable by
 //! others, and any failure is one line with exit code 2.
 
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
 use crate::cli::LogShowArgs;
+use crate::engine::Error;
 use crate::report::Format;
-use aigov_audit::{self as audit, Error};
+use aigov_audit as audit;
 use aigov_core::sanitize::sanitize;
 use std::path::{Path, PathBuf};
 
-fn log_path(file: Option<&Path>) -> Result<PathBuf, CommandError> {
+fn log_path(file: Option<&Path>) -> Result<PathBuf, Error> {
     match file {
         Some(f) => Ok(f.to_path_buf()),
         None => audit::default_path().map_err(fail),
@@ -17,14 +18,14 @@ fn log_path(file: Option<&Path>) -> Result<PathBuf, CommandError> {
 }
 
 /// The one line a user sees; a failed check names the file, the line and why.
-fn fail(e: Error) -> CommandError {
+fn fail(e: audit::Error) -> Error {
     match e {
-        Error::Broken { path, failure } => CommandError::Usage(format!("{path}: {failure}")),
-        other => CommandError::Usage(other.to_string()),
+        audit::Error::Broken { path, failure } => Error::Usage(format!("{path}: {failure}")),
+        other => Error::Usage(other.to_string()),
     }
 }
 
-pub fn verify(file: Option<&Path>) -> Result<Outcome, CommandError> {
+pub fn verify(file: Option<&Path>) -> Result<Outcome, Error> {
     let path = log_path(file)?;
     let verified = audit::verify_file(&path).map_err(fail)?;
     print(&format!(
@@ -34,13 +35,13 @@ pub fn verify(file: Option<&Path>) -> Result<Outcome, CommandError> {
     Ok(Outcome::Yes)
 }
 
-pub fn show(args: &LogShowArgs) -> Result<Outcome, CommandError> {
+pub fn show(args: &LogShowArgs) -> Result<Outcome, Error> {
     let since = args
         .since
         .as_deref()
         .map(|text| audit::show::parse_since(text, jiff::Timestamp::now()))
         .transpose()
-        .map_err(CommandError::Usage)?;
+        .map_err(Error::Usage)?;
     let path = log_path(args.file.as_deref())?;
     let (records, torn) = audit::show::read(&path).map_err(fail)?;
     if let Some(t) = torn {

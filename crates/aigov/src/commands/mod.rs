@@ -1,6 +1,5 @@
-//! What each subcommand does, on top of `cluster`, `model`, `rules` and `report`.
+//! What each subcommand does: its arguments, the engine's steps, and its output.
 
-pub mod analysis;
 pub mod audit;
 pub mod baseline;
 pub mod can_i;
@@ -11,7 +10,6 @@ pub mod log;
 pub mod plan;
 pub mod reach;
 pub mod rules;
-pub mod session;
 pub mod sim;
 pub mod who_can;
 
@@ -22,19 +20,6 @@ pub enum Outcome {
     Yes,
     /// The answer is "no", or findings reach the failure threshold.
     No,
-}
-
-/// An error a user must fix; the process exits with code 2 and one line on stderr.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    #[error(transparent)]
-    Cluster(#[from] aigov_kube::Error),
-    #[error(transparent)]
-    Sim(#[from] aigov_sim::SimError),
-    #[error("{0}")]
-    Usage(String),
-    #[error("{0}")]
-    Io(String),
 }
 
 /// Write a command's text to stdout; a closed pipe (`| head`) is not an error.

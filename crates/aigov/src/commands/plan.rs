@@ -3,10 +3,11 @@
 //! `apply --reason TEXT --yes` applies it through review and the audit trail and then
 //! re-evaluates, `revert ID` stages an applied change's inverse, `export FILE` writes YAML.
 
-use super::analysis::{analyse, analyse_with_registry};
-use super::session::{self, Session};
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
 use crate::cli::PlanCommand;
+use crate::engine::Error;
+use crate::engine::analysis::{analyse, analyse_with_registry};
+use crate::engine::session::{self, Session};
 use crate::settings::Settings;
 use aigov_audit::{AuditLog, Entry, EntryKind, Session as AuditSession};
 use aigov_core::rules::FindingKey;
@@ -18,7 +19,7 @@ use aigov_remediation::review::{Reviewed, review};
 use aigov_remediation::{Proposal, propose_to_stage};
 use std::path::PathBuf;
 
-pub async fn run(settings: &Settings, command: &PlanCommand) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, command: &PlanCommand) -> Result<Outcome, Error> {
     match command {
         PlanCommand::Stage { keys } => stage(settings, keys).await,
         PlanCommand::Show => show(settings).await,
@@ -31,25 +32,21 @@ pub async fn run(settings: &Settings, command: &PlanCommand) -> Result<Outcome, 
     }
 }
 
-fn plans_dir() -> Result<PathBuf, CommandError> {
+fn plans_dir() -> Result<PathBuf, Error> {
     plan::dir().ok_or_else(|| {
-        CommandError::Usage(
-            "cannot determine a data directory for the plan; set AIGOV_DATA_DIR".into(),
-        )
+        Error::Usage("cannot determine a data directory for the plan; set AIGOV_DATA_DIR".into())
     })
 }
 
-fn load(session: &Session) -> Result<(PathBuf, Plan), CommandError> {
+fn load(session: &Session) -> Result<(PathBuf, Plan), Error> {
     let dir = plans_dir()?;
     let c = &session.connection;
-    let plan = plan::load_in(&dir, &c.context, &c.server).map_err(CommandError::Usage)?;
+    let plan = plan::load_in(&dir, &c.context, &c.server).map_err(Error::Usage)?;
     Ok((dir, plan))
 }
 
-fn save(dir: &std::path::Path, plan: &Plan) -> Result<(), CommandError> {
-    plan::save_in(dir, plan)
-        .map(|_| ())
-        .map_err(CommandError::Io)
+fn save(dir: &std::path::Path, plan: &Plan) -> Result<(), Error> {
+    plan::save_in(dir, plan).map(|_| ()).map_err(Error::Io)
 }
 
 fn now() -> String {
@@ -58,7 +55,7 @@ fn now() -> String {
 
 /// This command's audit session on `session`'s connection: its entries are framed by
 /// `session_start` and `session_end`.
-fn audit(session: &Session, command: &str) -> Result<AuditSession, CommandError> {
+fn audit(session: &Session, command: &str) -> Result<AuditSession, Error> {
     let log = AuditLog::open_default().map_err(audit_error)?;
     Ok(AuditSession::new(
         log,
@@ -66,24 +63,24 @@ fn audit(session: &Session, command: &str) -> Result<AuditSession, CommandError>
     ))
 }
 
-fn audit_error(e: aigov_audit::Error) -> CommandError {
-    CommandError::Usage(e.to_string())
+fn audit_error(e: aigov_audit::Error) -> Error {
+    Error::Usage(e.to_string())
 }
 
 /// Close the audit session; the log's head, for the operator to keep.
-fn close(audit: AuditSession) -> Result<aigov_audit::Head, CommandError> {
+fn close(audit: AuditSession) -> Result<aigov_audit::Head, Error> {
     audit
         .finish()
         .map(|log| log.head().clone())
         .map_err(audit_error)
 }
 
-async fn stage(settings: &Settings, keys: &[String]) -> Result<Outcome, CommandError> {
+async fn stage(settings: &Settings, keys: &[String]) -> Result<Outcome, Error> {
     // With the registries asked (unless --offline), so a pin can use the tag's digest.
     let (session, snapshot, evaluation, _) = analyse_with_registry(settings).await?;
     let (dir, mut plan) = load(&session)?;
     let baseline =
-        aigov_state::baseline::load_for(&session.connection.context).map_err(CommandError::Io)?;
+        aigov_state::baseline::load_for(&session.connection.context).map_err(Error::Io)?;
     let mut audit = audit(&session, "plan stage")?;
     let mut out = String::new();
     let mut staged = 0;
@@ -98,7 +95,7 @@ async fn stage(settings: &Settings, keys: &[String]) -> Result<Outcome, CommandE
                 }
                 Err(e) => e.to_string(),
             };
-            return Err(CommandError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "no finding {} on context {} ({why})",
                 sanitize(key),
                 sanitize(&session.connection.context)
@@ -154,8 +151,8 @@ fn status_text(status: &Status) -> String {
     }
 }
 
-async fn show(settings: &Settings) -> Result<Outcome, CommandError> {
-    let session = session::open(settings, false).await?;
+async fn show(settings: &Settings) -> Result<Outcome, Error> {
+    let session = session::open(settings).await?;
     let (_, plan) = load(&session)?;
     if plan.changes.is_empty() {
         print("the plan is empty: stage a fix with `aigov plan stage FINDING_KEY`\n");
@@ -174,12 +171,12 @@ async fn show(settings: &Settings) -> Result<Outcome, CommandError> {
     Ok(Outcome::Yes)
 }
 
-fn writer(session: &Session) -> Result<Writer, CommandError> {
-    Writer::new(&session.connection).map_err(|e| CommandError::Usage(e.to_string()))
+fn writer(session: &Session) -> Result<Writer, Error> {
+    Writer::new(&session.connection).map_err(|e| Error::Usage(e.to_string()))
 }
 
-async fn review_all(settings: &Settings) -> Result<Outcome, CommandError> {
-    let session = session::open(settings, false).await?;
+async fn review_all(settings: &Settings) -> Result<Outcome, Error> {
+    let session = session::open(settings).await?;
     let (_, plan) = load(&session)?;
     let writer = writer(&session)?;
     let mut audit = audit(&session, "plan review")?;
@@ -236,18 +233,18 @@ fn to_apply(
     file: Option<&std::path::Path>,
     session: &Session,
     audit: &mut AuditSession,
-) -> Result<Vec<String>, CommandError> {
+) -> Result<Vec<String>, Error> {
     let Some(file) = file else {
         return Ok(plan.pending());
     };
     let shown = sanitize(&file.display().to_string()).into_owned();
     let text = std::fs::read_to_string(file)
-        .map_err(|e| CommandError::Usage(format!("cannot read the plan {shown}: {e}")))?;
-    let exported = Plan::parse(&text, &shown).map_err(CommandError::Usage)?;
+        .map_err(|e| Error::Usage(format!("cannot read the plan {shown}: {e}")))?;
+    let exported = Plan::parse(&text, &shown).map_err(Error::Usage)?;
     let c = &session.connection;
     exported
         .check_target(&c.context, &c.server)
-        .map_err(CommandError::Usage)?;
+        .map_err(Error::Usage)?;
     let mut ids = Vec::new();
     for staged in exported.changes {
         if staged.status == Status::Staged || matches!(staged.status, Status::Failed { .. }) {
@@ -273,18 +270,18 @@ async fn apply_all(
     reason: &str,
     yes: bool,
     file: Option<&std::path::Path>,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, Error> {
     if !yes {
-        return Err(CommandError::Usage(
+        return Err(Error::Usage(
             "refusing to apply without --yes: this command does not prompt; review with `aigov plan review` first".into(),
         ));
     }
     if reason.trim().chars().count() < aigov_remediation::apply::MIN_JUSTIFICATION {
-        return Err(CommandError::Usage(
+        return Err(Error::Usage(
             "--reason must say why in at least 10 characters".into(),
         ));
     }
-    let session = session::open(settings, false).await?;
+    let session = session::open(settings).await?;
     let (dir, mut plan) = load(&session)?;
     let writer = writer(&session)?;
     let mut audit = audit(&session, "plan apply")?;
@@ -334,7 +331,7 @@ async fn apply_all(
                 plan::status_after(&report, &now())
             }
             Err(aigov_remediation::apply::ApplyError::Justification) => {
-                return Err(CommandError::Usage(
+                return Err(Error::Usage(
                     "--reason must say why in at least 10 characters".into(),
                 ));
             }
@@ -395,17 +392,17 @@ async fn apply_all(
     Ok(if all_ok { Outcome::Yes } else { Outcome::No })
 }
 
-async fn revert(settings: &Settings, id: &str) -> Result<Outcome, CommandError> {
-    let session = session::open(settings, false).await?;
+async fn revert(settings: &Settings, id: &str) -> Result<Outcome, Error> {
+    let session = session::open(settings).await?;
     let (dir, mut plan) = load(&session)?;
     let Some(staged) = plan.get(id) else {
-        return Err(CommandError::Usage(format!(
+        return Err(Error::Usage(format!(
             "no change {} in the plan",
             sanitize(id)
         )));
     };
     if !matches!(staged.status, Status::Applied { .. }) {
-        return Err(CommandError::Usage(format!(
+        return Err(Error::Usage(format!(
             "change {id} was not applied; there is nothing to revert"
         )));
     }
@@ -428,11 +425,11 @@ async fn revert(settings: &Settings, id: &str) -> Result<Outcome, CommandError> 
     Ok(Outcome::Yes)
 }
 
-async fn export(settings: &Settings, file: &std::path::Path) -> Result<Outcome, CommandError> {
-    let session = session::open(settings, false).await?;
+async fn export(settings: &Settings, file: &std::path::Path) -> Result<Outcome, Error> {
+    let session = session::open(settings).await?;
     let (_, plan) = load(&session)?;
-    let yaml = plan.to_yaml().map_err(CommandError::Io)?;
-    aigov_state::state_file::write_file_atomic(file, yaml.as_bytes()).map_err(CommandError::Io)?;
+    let yaml = plan.to_yaml().map_err(Error::Io)?;
+    aigov_state::state_file::write_file_atomic(file, yaml.as_bytes()).map_err(Error::Io)?;
     let entry = Entry::new(EntryKind::Export).details(
         serde_json::json!({"file": file.display().to_string(), "changes": plan.changes.len()}),
     );

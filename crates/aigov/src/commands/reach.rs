@@ -1,9 +1,10 @@
 //! `aigov reach pvc/NAME -n NS`: who can reach one volume's data, and the path for each.
 
-use super::analysis::load_snapshot;
-use super::inventory::refuse_if_nothing_was_read;
-use super::{CommandError, Outcome, print};
+use super::{Outcome, print};
 use crate::cli::ReachArgs;
+use crate::engine::Error;
+use crate::engine::analysis::load_snapshot;
+use crate::engine::analysis::refuse_if_nothing_was_read;
 use crate::report::{Format, reach as report};
 use crate::settings::Settings;
 use aigov_core::model::{Coverage, Kind, Snapshot};
@@ -14,7 +15,7 @@ use aigov_core::sanitize::sanitize;
 /// PVC names listed in the "not found" error before "...".
 const LISTED: usize = 8;
 
-pub async fn run(settings: &Settings, args: &ReachArgs) -> Result<Outcome, CommandError> {
+pub async fn run(settings: &Settings, args: &ReachArgs) -> Result<Outcome, Error> {
     let name = parse_target(&args.target)?;
     let namespace = args.namespace.as_str();
     let (_session, snapshot) = load_snapshot(settings).await?;
@@ -33,9 +34,9 @@ pub async fn run(settings: &Settings, args: &ReachArgs) -> Result<Outcome, Comma
 }
 
 /// `pvc/NAME` (or `persistentvolumeclaim/NAME`, `persistentvolumeclaims/NAME`) -> NAME.
-pub fn parse_target(target: &str) -> Result<&str, CommandError> {
+pub fn parse_target(target: &str) -> Result<&str, Error> {
     let usage = || {
-        CommandError::Usage(format!(
+        Error::Usage(format!(
             "expected pvc/NAME, got {:?}: reach takes a PersistentVolumeClaim, e.g. `aigov reach pvc/imagenet-2012 -n ml-training`",
             sanitize(target)
         ))
@@ -52,7 +53,7 @@ pub fn parse_target(target: &str) -> Result<&str, CommandError> {
 }
 
 /// One line naming the namespace and listing a few of its PVCs, or saying why none are known.
-fn not_found(snapshot: &Snapshot, namespace: &str, name: &str) -> CommandError {
+fn not_found(snapshot: &Snapshot, namespace: &str, name: &str) -> Error {
     let ns = sanitize(namespace);
     let pvc = sanitize(name);
     let coverage = snapshot.coverage.get(&Kind::PersistentVolumeClaim);
@@ -64,7 +65,7 @@ fn not_found(snapshot: &Snapshot, namespace: &str, name: &str) -> CommandError {
                 .map_or_else(|| "not read".into(), |r| sanitize(r).into_owned()),
             _ => "not read".into(),
         };
-        return CommandError::Usage(format!(
+        return Error::Usage(format!(
             "PVC {pvc:?} cannot be looked up: PersistentVolumeClaims in namespace {ns:?} could not be read ({reason})"
         ));
     }
@@ -79,7 +80,7 @@ fn not_found(snapshot: &Snapshot, namespace: &str, name: &str) -> CommandError {
             .map(|n| sanitize(&n.meta.name).into_owned())
             .collect();
         names.sort();
-        return CommandError::Usage(format!(
+        return Error::Usage(format!(
             "namespace {ns:?} does not exist (namespaces: {})",
             list(&names)
         ));
@@ -92,11 +93,11 @@ fn not_found(snapshot: &Snapshot, namespace: &str, name: &str) -> CommandError {
         .collect();
     names.sort();
     if names.is_empty() {
-        return CommandError::Usage(format!(
+        return Error::Usage(format!(
             "PVC {pvc:?} not found: namespace {ns:?} has no PersistentVolumeClaims"
         ));
     }
-    CommandError::Usage(format!(
+    Error::Usage(format!(
         "PVC {pvc:?} not found in namespace {ns:?} (PVCs there: {})",
         list(&names)
     ))

@@ -1,12 +1,12 @@
 //! `aigov sim serve`: run the simulator until interrupted.
 
-use super::CommandError;
 use crate::cli::ServeArgs;
+use crate::engine::Error;
 use crate::settings::Settings;
 use aigov_sim::{Dataset, FaultSettings, SimOptions, start};
 
-pub async fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), CommandError> {
-    args.validate().map_err(CommandError::Usage)?;
+pub async fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), Error> {
+    args.validate().map_err(Error::Usage)?;
     let mut datasets = Vec::new();
     if settings.demo {
         datasets.push(Dataset::Demo);
@@ -46,14 +46,12 @@ pub async fn serve(settings: &Settings, args: &ServeArgs) -> Result<(), CommandE
             let dir = tempfile::Builder::new()
                 .prefix("aigov-sim-")
                 .tempdir()
-                .map_err(|e| {
-                    CommandError::Io(format!("cannot create a temporary directory: {e}"))
-                })?;
+                .map_err(|e| Error::Io(format!("cannot create a temporary directory: {e}")))?;
             (dir.path().join("kubeconfig"), Some(dir))
         }
     };
     sim.write_kubeconfig(&path)
-        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
     println!("listening on {}", sim.url());
     println!(
         "kubeconfig: {} (contexts: {}, {})",

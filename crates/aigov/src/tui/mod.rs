@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod layout;
 pub mod live;
 pub mod plan;
+pub mod progress;
 mod recheck;
 pub mod recorder;
 pub mod registries;
@@ -27,7 +28,7 @@ pub mod views;
 #[cfg(test)]
 mod tests;
 
-use crate::commands::CommandError;
+use crate::engine::Error;
 use crate::settings::Settings;
 use action::{Action, Effect};
 use aigov_kube::ConnectOptions;
@@ -37,7 +38,7 @@ use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use std::time::Duration;
 
 /// Run the console until the user quits.
-pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandError> {
+pub async fn run(settings: &Settings, options: Options) -> Result<(), Error> {
     let (theme, theme_warnings) = theme::Theme::load(settings.theme.as_deref(), settings.no_color);
     let keymap = keymap::Keymap::new(&settings.keys);
     let mut warnings = settings.config_warnings.clone();
@@ -55,7 +56,7 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandErr
         connect.exec = aigov_state::consent::Approval::StoredOnly;
     }
     let mut guard = terminal::Guard::enter()
-        .map_err(|e| CommandError::Io(format!("cannot set up the terminal: {e}")))?;
+        .map_err(|e| Error::Io(format!("cannot set up the terminal: {e}")))?;
     let mut app = App::new(
         Options {
             read_only: connect.read_only,
@@ -80,9 +81,9 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandErr
     // The demo simulator and its kubeconfig live as long as the console.
     let mut demo_baseline = None;
     let _demo = if options.demo || settings.demo {
-        let (sim, dir, path) = crate::commands::session::start_demo().await?;
+        let (sim, dir, path) = crate::engine::session::start_demo().await?;
         demo_baseline = Some(
-            crate::commands::session::demo_baseline(&sim, &path, connect.timeout, &settings.rules)
+            crate::engine::session::demo_baseline(&sim, &path, connect.timeout, &settings.rules)
                 .await?,
         );
         connect.kubeconfig = Some(path);
@@ -98,15 +99,12 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandErr
             aigov_state::consent::Approval::Allow => aigov_state::consent::Approval::Allow,
             _ => aigov_state::consent::Approval::StoredOnly,
         };
+        let mirror = _demo.as_ref().map(|(sim, _)| aigov_registry::Mirror {
+            base_url: sim.url(),
+            ca_pem: Some(sim.ca_pem.clone()),
+        });
         registries::Registries {
-            options: aigov_registry::RegistryOptions {
-                mirror: _demo.as_ref().map(|(sim, _)| aigov_registry::Mirror {
-                    base_url: sim.url(),
-                    ca_pem: Some(sim.ca_pem.clone()),
-                }),
-                request_timeout: connect.timeout,
-                ..aigov_registry::with_operator_docker_config(approval)
-            },
+            options: crate::engine::registry::options(approval, mirror, connect.timeout),
             read_pull_secrets: settings.read_pull_secrets,
         }
     });
@@ -134,7 +132,7 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandErr
                 Some(Ok(Event::Mouse(mouse))) => Action::Mouse(mouse),
                 Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(CommandError::Io(format!("cannot read the terminal: {e}"))),
+                Some(Err(e)) => return Err(Error::Io(format!("cannot read the terminal: {e}"))),
                 None => Action::Quit,
             },
             Some(action) = actions.recv() => action,
@@ -155,17 +153,17 @@ pub async fn run(settings: &Settings, options: Options) -> Result<(), CommandErr
     }
     print_audit_head();
     match app.fatal {
-        Some(error) => Err(CommandError::Usage(error)),
+        Some(error) => Err(Error::Usage(error)),
         None => Ok(()),
     }
 }
 
-fn draw(guard: &mut terminal::Guard, app: &mut App) -> Result<(), CommandError> {
+fn draw(guard: &mut terminal::Guard, app: &mut App) -> Result<(), Error> {
     guard
         .terminal
         .draw(|frame| ui::draw(frame, app))
         .map(|_| ())
-        .map_err(|e| CommandError::Io(format!("cannot draw: {e}")))
+        .map_err(|e| Error::Io(format!("cannot draw: {e}")))
 }
 
 /// The audit log's head, printed after the terminal is restored, for the operator to keep:

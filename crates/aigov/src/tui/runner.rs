@@ -9,8 +9,10 @@
 use super::action::{Action, Effect};
 use super::app::ConnectionInfo;
 use super::data::{BuildInputs, derive};
+use super::progress::Reporter;
 use super::recorder::Recorder;
 use super::views::audit_log::Loaded;
+use crate::engine::progress::load_callback;
 use aigov_core::model::Snapshot;
 use aigov_core::rules::config::Baseline;
 use aigov_kube::write::{WriteError, Writer};
@@ -386,8 +388,10 @@ impl State {
                     super::registries::Generation {
                         connection: &connection,
                         recorder: &recorder,
-                        number: generation,
-                        tx: &tx,
+                        reporter: &Reporter {
+                            tx: tx.clone(),
+                            generation,
+                        },
                     },
                 )
                 .await;
@@ -502,14 +506,12 @@ async fn load_and_derive(
     inputs: &BuildInputs,
     tx: &mpsc::UnboundedSender<Action>,
 ) -> Option<Arc<Snapshot>> {
-    let progress_tx = tx.clone();
-    let progress = Arc::new(move |p: aigov_kube::Progress| {
-        let _ = progress_tx.send(Action::Progress {
-            generation,
-            progress: p,
-        });
+    let reporter = Arc::new(Reporter {
+        tx: tx.clone(),
+        generation,
     });
-    let snapshot = Arc::new(load(connection, &LoadOptions::default(), progress).await);
+    let snapshot =
+        Arc::new(load(connection, &LoadOptions::default(), load_callback(reporter)).await);
     derive_and_send(snapshot.clone(), inputs, generation, tx)
         .await
         .then_some(snapshot)

@@ -256,11 +256,11 @@ async fn the_console_signs_in_with_pull_secrets_only_when_asked_and_records_it()
             options: options_for(&host),
             read_pull_secrets,
         };
+        let reporter = aigov::tui::progress::Reporter { tx, generation: 0 };
         let generation = Generation {
             connection: &connection,
             recorder: &recorder,
-            number: 0,
-            tx: &tx,
+            reporter: &reporter,
         };
         let (facts, _) = registries::check(
             registries,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 async fn demo_app() -> App {
     let t = common::demo_sim().await;
     // As `aigov demo` does: a baseline, then the demo's drift after it.
-    let baseline = aigov::commands::session::demo_baseline(
+    let baseline = aigov::engine::session::demo_baseline(
         &t.sim,
         &t.kubeconfig,
         std::time::Duration::from_secs(10),

@@ -2,7 +2,7 @@
 //! as `aigov who-can` reads its arguments, answered from the loaded RBAC index with every
 //! granting subject, binding, role and rule.
 
-use crate::commands::who_can::{parse_target, unreadable};
+use crate::engine::access::{parse_target, unreadable};
 use crate::report::access::{self, WhoCan};
 use crate::tui::table::{Column, TableModel, TableRow, Tone, column};
 use aigov_core::model::Snapshot;
