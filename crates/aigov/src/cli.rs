@@ -174,6 +174,10 @@ pub struct AuditArgs {
     /// Only findings in these namespaces (repeatable); cluster-wide findings are kept
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
+    /// After the findings, keep watching the cluster and print each finding that appears,
+    /// resolves or changes, until Ctrl-C or SIGTERM (with --format jsonl: one JSON line each)
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -139,6 +139,7 @@ pub async fn demo(settings: &Settings) -> Result<Outcome, Error> {
             fail_on: Severity::Critical,
         },
         namespaces: Vec::new(),
+        watch: false,
     };
     run(&settings, &args).await.map(|_| Outcome::Yes)
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod analysis;
+pub mod live;
 pub mod progress;
 pub mod pull_secrets;
 pub mod registry;

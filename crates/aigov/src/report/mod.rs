@@ -4,6 +4,7 @@ pub mod access;
 pub mod findings;
 pub mod inventory;
 pub mod reach;
+pub mod watch;
 
 /// How a command prints its result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -21,4 +22,6 @@ pub enum AuditFormat {
     Json,
     Markdown,
     Sarif,
+    /// One JSON object per line: the stream of `audit --watch`.
+    Jsonl,
 }

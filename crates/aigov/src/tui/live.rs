@@ -1,37 +1,24 @@
-//! Live updates: after a load, one watcher per readable kind keeps the generation's snapshot
-//! current. Watch events become snapshot deltas; at most every `DEBOUNCE` the batch is
-//! applied and the rules re-run on a blocking thread (one run at a time; what arrives
-//! meanwhile waits for the next), and the result goes to the UI as `Action::Derived`.
-//!
-//! A watch error marks the data stale (`Action::Disconnected`, once) but never clears it. kube's
-//! watcher retries with backoff; when every failing kind answers again (a watch event, or a
-//! one-object list probe, since a resumed watch on a quiet cluster says nothing), the runner
-//! sends `Action::Reconnected`. A 410 Gone is not an outage: the watcher lists the kind again
-//! and the list replaces the kind wholesale.
+//! The console's live updates: the engine's live feed keeps the generation's snapshot
+//! current. Each batch of changes is applied and the rules re-run on a blocking thread (one
+//! run at a time; changes that arrive meanwhile keep gathering in the feed), and the result
+//! goes to the UI as `Action::Derived`. The feed's outages and recoveries become
+//! `Action::Disconnected` (data kept on screen, marked stale) and `Action::Reconnected`.
 
 use super::action::Action;
 use super::data::{BuildInputs, Derived, derive};
+use crate::engine::live::{Feed, Update};
+use aigov_core::model::Snapshot;
 use aigov_core::model::snapshot::Change;
-use aigov_core::model::{Coverage, Kind, Object, Snapshot};
-use aigov_kube::watch::{WatchClient, WatchEvent, is_gone, watch_client};
-use aigov_kube::{ConnectOptions, Connection, Error};
-use futures::StreamExt;
-use futures::future::{AbortHandle, Abortable, BoxFuture};
-use futures::stream::{BoxStream, SelectAll};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use aigov_kube::{ConnectOptions, Connection};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 /// How long changes gather before the rules run again. With a demo-sized cluster a change
 /// shows in well under a second; at 100k pods one evaluation takes longer than this, and
 /// changes that arrive meanwhile are applied together after it.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
-
-/// How often kinds whose watch failed are asked whether they answer again.
-pub const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// What the live task starts from: the generation's connection and loaded snapshot.
 pub struct Live {
@@ -45,81 +32,32 @@ pub struct Live {
     pub rechecks: Option<super::recheck::Rechecks>,
 }
 
-/// What one watcher watches: a kind, everywhere or in one namespace.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scope {
-    pub kind: Kind,
-    pub namespace: Option<String>,
-}
-
-/// The watchers a snapshot needs: every kind that was read completely, and, for a kind read
-/// namespace by namespace (not listable cluster-wide), each namespace that could be read.
-/// Kinds that are not served, or could not be read at all, are not watched.
-pub fn scopes(snapshot: &Snapshot) -> Vec<Scope> {
-    let mut scopes = Vec::new();
-    for (kind, coverage) in &snapshot.coverage {
-        match coverage {
-            Coverage::Complete => scopes.push(Scope {
-                kind: *kind,
-                namespace: None,
-            }),
-            Coverage::Partial { unknown_namespaces } => {
-                scopes.extend(
-                    snapshot
-                        .namespaces
-                        .iter()
-                        .map(|ns| &ns.meta.name)
-                        .filter(|ns| !unknown_namespaces.contains_key(*ns))
-                        .map(|ns| Scope {
-                            kind: *kind,
-                            namespace: Some(ns.clone()),
-                        }),
-                );
-            }
-            Coverage::NotServed | Coverage::Unknown { .. } => {}
-        }
-    }
-    scopes
-}
-
-type Events = BoxStream<'static, (Scope, Result<WatchEvent, Error>)>;
-
 /// Keep the snapshot live until the task is aborted (by a newer generation).
 pub async fn run(live: Live) {
-    let client = match watch_client(&live.options, &live.connection).await {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = live.tx.send(Action::Disconnected {
-                generation: live.generation,
-                error: format!("live updates are off: {e}"),
-                until_reload: true,
-            });
-            return;
-        }
-    };
+    let mut feed =
+        match Feed::start(&live.options, &live.connection, &live.snapshot, DEBOUNCE).await {
+            Ok(feed) => feed,
+            Err(e) => {
+                let _ = live.tx.send(Action::Disconnected {
+                    generation: live.generation,
+                    error: format!("live updates are off: {e}"),
+                    until_reload: true,
+                });
+                return;
+            }
+        };
     let mut state = State::new(live.generation, live.inputs, live.tx, live.snapshot);
     let mut rechecks = live.rechecks;
     let mut checking: Option<super::recheck::Checking> = None;
-    let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot));
-    if streams.is_empty() {
-        return;
-    }
     let mut deriving: Option<JoinHandle<Derived>> = None;
-    let mut probing: Option<BoxFuture<'static, Vec<(Scope, bool)>>> = None;
-    let mut probe_timer = tokio::time::interval(PROBE_EVERY);
-    probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut watching = true;
     loop {
-        let flush_at = state.flush_at;
         tokio::select! {
-            Some((scope, item)) = streams.next() => {
-                if let Some(stop) = state.on_event(scope, item)
-                    && let Some(stopper) = stoppers.remove(&stop)
-                {
-                    stopper.abort();
+            update = feed.next(&state.snapshot, deriving.is_some()), if watching => {
+                match update {
+                    Some(update) => state.on_update(update),
+                    None => watching = false,
                 }
-            }
-            _ = sleep_until(flush_at), if flush_at.is_some() && deriving.is_none() => {
-                deriving = state.flush();
             }
             result = finish(&mut deriving), if deriving.is_some() => {
                 deriving = None;
@@ -132,56 +70,11 @@ pub async fn run(live: Live) {
                 checking = None;
                 state.rechecked(answer);
             }
-            _ = probe_timer.tick(), if !state.failing.is_empty() && probing.is_none() => {
-                probing = Some(state.probe(&client));
-            }
-            results = finish_probe(&mut probing), if probing.is_some() => {
-                probing = None;
-                let mut back = false;
-                for (scope, ok) in results {
-                    if ok {
-                        back |= state.answered(&scope);
-                    }
-                }
-                // After an outage every watch starts again at once, with a fresh list, rather
-                // than each waiting out its own backoff: the data converges as soon as the
-                // server answers (an unchanged list costs no re-evaluation).
-                if back {
-                    let watched: Vec<Scope> = stoppers.keys().cloned().collect();
-                    for stopper in stoppers.values() {
-                        stopper.abort();
-                    }
-                    (streams, stoppers) = start_watches(&client, watched);
-                }
-            }
             else => return,
         }
-    }
-}
-
-/// One watch per scope, tagged with its scope, each abortable by its handle.
-fn start_watches(
-    client: &WatchClient,
-    scopes: Vec<Scope>,
-) -> (SelectAll<Events>, HashMap<Scope, AbortHandle>) {
-    let mut streams: SelectAll<Events> = SelectAll::new();
-    let mut stoppers = HashMap::new();
-    for scope in scopes {
-        let (stopper, registration) = AbortHandle::new_pair();
-        let tag = scope.clone();
-        let events = client
-            .watch(scope.kind, scope.namespace.clone())
-            .map(move |item| (tag.clone(), item));
-        streams.push(Abortable::new(events, registration).boxed());
-        stoppers.insert(scope, stopper);
-    }
-    (streams, stoppers)
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+        if deriving.is_none() {
+            deriving = state.flush();
+        }
     }
 }
 
@@ -192,16 +85,7 @@ async fn finish(task: &mut Option<JoinHandle<Derived>>) -> Result<Derived, tokio
     }
 }
 
-async fn finish_probe(
-    probe: &mut Option<BoxFuture<'static, Vec<(Scope, bool)>>>,
-) -> Vec<(Scope, bool)> {
-    match probe {
-        Some(p) => p.await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The live task's state, apart from the streams and tasks it waits on.
+/// The live task's state, apart from the feed and the tasks it waits on.
 struct State {
     generation: u64,
     inputs: BuildInputs,
@@ -209,17 +93,8 @@ struct State {
     /// This generation's snapshot as of the last flush; shared with the derivation and the UI
     /// until the next change copies it.
     snapshot: Arc<Snapshot>,
-    /// Changes not yet applied, in the order they arrived.
+    /// Changes handed out by the feed, not yet applied.
     pending: Vec<Change>,
-    flush_at: Option<Instant>,
-    /// Objects of a re-list in progress, per scope.
-    relists: HashMap<Scope, Vec<Object>>,
-    /// Scopes whose watch fails, with the error.
-    failing: BTreeMap<Scope, String>,
-    /// Scopes whose watch is refused for good (403): stale until a reload.
-    refused: BTreeSet<Scope>,
-    /// Whether the UI was told the data is stale.
-    down: bool,
     /// Evaluate at the next flush even without changes (new registry facts).
     force: bool,
 }
@@ -237,73 +112,32 @@ impl State {
             tx,
             snapshot,
             pending: Vec::new(),
-            flush_at: None,
-            relists: HashMap::new(),
-            failing: BTreeMap::new(),
-            refused: BTreeSet::new(),
-            down: false,
             force: false,
         }
     }
 
-    /// Handle one watch item; returns a scope whose watcher should stop.
-    fn on_event(&mut self, scope: Scope, item: Result<WatchEvent, Error>) -> Option<Scope> {
-        let event = match item {
-            Ok(event) => event,
-            Err(e) if is_gone(&e) => {
-                tracing::debug!(?scope, "watch expired (410); the watcher lists again");
-                return None;
+    fn on_update(&mut self, update: Update) {
+        let generation = self.generation;
+        match update {
+            Update::Changes(batch) => self.pending.extend(batch.changes),
+            Update::Disconnected {
+                error,
+                until_reload,
+            } => {
+                let _ = self.tx.send(Action::Disconnected {
+                    generation,
+                    error,
+                    until_reload,
+                });
             }
-            Err(e) => return self.failed(scope, e),
-        };
-        self.answered(&scope);
-        match event {
-            WatchEvent::ListStarted => {
-                self.relists.insert(scope, Vec::new());
+            Update::Reconnected => {
+                let _ = self.tx.send(Action::Reconnected { generation });
             }
-            WatchEvent::Listed(object) => self.relists.entry(scope).or_default().push(object),
-            WatchEvent::ListDone => {
-                let objects = self.relists.remove(&scope).unwrap_or_default();
-                self.relisted(scope, objects);
-            }
-            WatchEvent::Applied(object) => self.change(Change::Upsert(Box::new(object))),
-            WatchEvent::Deleted(object) => self.change(Change::Remove(object.key())),
-        }
-        None
-    }
-
-    /// A complete list of a scope replaces what came before it. A list that found the
-    /// snapshot as it is (the first one after a load, usually) costs no re-evaluation.
-    fn relisted(&mut self, scope: Scope, objects: Vec<Object>) {
-        let Scope { kind, namespace } = scope;
-        self.pending
-            .retain(|c| !c.in_scope(kind, namespace.as_deref()));
-        if self
-            .snapshot
-            .scope_equals(kind, namespace.as_deref(), &objects)
-        {
-            if self.pending.is_empty() {
-                self.flush_at = None;
-            }
-            return;
-        }
-        self.change(Change::ReplaceKind {
-            kind,
-            namespace,
-            objects,
-        });
-    }
-
-    fn change(&mut self, change: Change) {
-        self.pending.push(change);
-        if self.flush_at.is_none() {
-            self.flush_at = Some(Instant::now() + DEBOUNCE);
         }
     }
 
     /// Apply the pending changes and start evaluating, if they changed anything.
     fn flush(&mut self) -> Option<JoinHandle<Derived>> {
-        self.flush_at = None;
         let force = std::mem::take(&mut self.force);
         if self.pending.is_empty() && !force {
             return None;
@@ -330,7 +164,6 @@ impl State {
                     .tx
                     .send(Action::Notice(super::recheck::notice(&answer)));
                 self.force = true;
-                self.flush_at = Some(Instant::now());
             }
             Err(e) => {
                 let _ = self.tx.send(Action::Warning {
@@ -354,87 +187,18 @@ impl State {
         };
         let _ = self.tx.send(action);
     }
-
-    fn failed(&mut self, scope: Scope, error: Error) -> Option<Scope> {
-        let refused = matches!(error, Error::Forbidden { .. });
-        let what = match &scope.namespace {
-            Some(ns) => format!("{:?} in {ns}", scope.kind),
-            None => format!("{:?}", scope.kind),
-        };
-        let message = if refused {
-            format!("watching {what} is refused, so it stays as loaded: {error}")
-        } else {
-            format!("live updates of {what} stopped, retrying: {error}")
-        };
-        tracing::debug!(%message, "watch failed");
-        self.relists.remove(&scope);
-        if refused {
-            self.failing.remove(&scope);
-            self.refused.insert(scope.clone());
-        } else {
-            self.failing.insert(scope.clone(), message.clone());
-        }
-        if !self.down || refused {
-            self.down = true;
-            let _ = self.tx.send(Action::Disconnected {
-                generation: self.generation,
-                error: message,
-                until_reload: refused,
-            });
-        }
-        refused.then_some(scope)
-    }
-
-    /// The scope's watch works (or its probe answered): the data is live again once no
-    /// scope fails. Returns whether this ended an outage.
-    fn answered(&mut self, scope: &Scope) -> bool {
-        if self.failing.remove(scope).is_none() {
-            return false;
-        }
-        if self.down && self.failing.is_empty() && self.refused.is_empty() {
-            self.down = false;
-            let _ = self.tx.send(Action::Reconnected {
-                generation: self.generation,
-            });
-            return true;
-        }
-        false
-    }
-
-    /// Ask every failing scope for one object.
-    fn probe(&self, client: &WatchClient) -> BoxFuture<'static, Vec<(Scope, bool)>> {
-        let probes: Vec<_> = self
-            .failing
-            .keys()
-            .cloned()
-            .map(|scope| {
-                let client = client.clone();
-                async move {
-                    let ok = client
-                        .probe(scope.kind, scope.namespace.clone())
-                        .await
-                        .is_ok();
-                    (scope, ok)
-                }
-            })
-            .collect();
-        Box::pin(futures::future::join_all(probes))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aigov_core::model::Object;
     use aigov_core::rules::testing::snapshot;
 
     const DEMO: &str = "
 apiVersion: v1
 kind: Namespace
 metadata: {name: ml-training}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: web-shop}
 ---
 apiVersion: v1
 kind: Pod
@@ -448,13 +212,6 @@ spec: {containers: [{name: main, image: 'pytorch/pytorch:2.3.0'}]}
         (State::new(3, BuildInputs::default(), tx, snapshot), rx)
     }
 
-    fn scope(kind: Kind) -> Scope {
-        Scope {
-            kind,
-            namespace: None,
-        }
-    }
-
     fn drained(rx: &mut mpsc::UnboundedReceiver<Action>) -> Vec<String> {
         let mut seen = Vec::new();
         while let Ok(action) = rx.try_recv() {
@@ -463,128 +220,47 @@ spec: {containers: [{name: main, image: 'pytorch/pytorch:2.3.0'}]}
         seen
     }
 
-    fn pods(s: &Snapshot) -> Vec<Object> {
-        s.pods
-            .iter()
-            .map(|p| Object::Pod(Box::new(p.clone())))
-            .collect()
-    }
-
-    fn unreachable() -> Error {
-        Error::Unreachable {
-            server: "https://sim".into(),
-            timeout: Duration::from_secs(1),
-            reason: "connection refused".into(),
-        }
-    }
-
-    #[test]
-    fn watchers_cover_what_was_read_and_only_that() {
-        let mut s = snapshot(DEMO);
-        s.coverage.insert(Kind::Notebook, Coverage::NotServed);
-        s.coverage.insert(
-            Kind::Secret,
-            Coverage::Unknown {
-                reason: "forbidden".into(),
-            },
-        );
-        s.coverage.insert(
-            Kind::ConfigMap,
-            Coverage::Partial {
-                unknown_namespaces: [("web-shop".to_string(), "forbidden".to_string())].into(),
-            },
-        );
-        let scopes = scopes(&s);
-        assert!(scopes.contains(&scope(Kind::Pod)));
-        assert!(
-            !scopes
-                .iter()
-                .any(|s| s.kind == Kind::Notebook || s.kind == Kind::Secret)
-        );
-        let config_maps: Vec<_> = scopes
-            .iter()
-            .filter(|s| s.kind == Kind::ConfigMap)
-            .collect();
-        assert_eq!(
-            config_maps,
-            [&Scope {
-                kind: Kind::ConfigMap,
-                namespace: Some("ml-training".into())
-            }]
-        );
+    fn batch(changes: Vec<Change>) -> Update {
+        Update::Changes(crate::engine::live::Batch {
+            changes,
+            resource_version: None,
+            first_seen: tokio::time::Instant::now(),
+            seen_at: jiff::Timestamp::now(),
+        })
     }
 
     #[tokio::test]
-    async fn an_unchanged_relist_costs_nothing_and_a_changed_one_replaces_the_kind() {
+    async fn a_batch_is_applied_and_evaluated_and_an_unchanging_one_is_not() {
         let (mut state, mut rx) = state();
-        let listed = pods(&state.snapshot);
-        state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListStarted));
-        for object in listed.clone() {
-            state.on_event(scope(Kind::Pod), Ok(WatchEvent::Listed(object)));
-        }
-        state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListDone));
-        assert!(state.pending.is_empty() && state.flush_at.is_none());
-
-        // The pod was deleted while the watch was down: the next list no longer has it.
-        state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListStarted));
-        state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListDone));
-        assert!(state.flush_at.is_some());
+        let key = state.snapshot.pods[0].meta.clone();
+        state.on_update(batch(vec![Change::Remove(
+            Object::Pod(Box::new(state.snapshot.pods[0].clone())).key(),
+        )]));
         let derivation = state.flush().expect("a change starts an evaluation");
         state.derived(derivation.await);
-        assert!(state.snapshot.pods.is_empty());
+        assert!(state.snapshot.pods.is_empty(), "{key:?} was removed");
         assert_eq!(drained(&mut rx), ["Derived(3)"]);
 
         // An upsert of an object identical to the snapshot's starts no evaluation.
-        state.on_event(
-            scope(Kind::Namespace),
-            Ok(WatchEvent::Applied(Object::Namespace(
-                state.snapshot.namespaces[0].clone(),
-            ))),
-        );
+        let namespace = Object::Namespace(state.snapshot.namespaces[0].clone());
+        state.on_update(batch(vec![Change::Upsert(Box::new(namespace))]));
         assert!(state.flush().is_none());
     }
 
     #[test]
-    fn outages_are_reported_once_and_recovery_when_every_kind_answers() {
+    fn outages_and_recovery_reach_the_ui_with_the_generation() {
         let (mut state, mut rx) = state();
-        assert_eq!(state.on_event(scope(Kind::Pod), Err(unreachable())), None);
-        assert_eq!(state.on_event(scope(Kind::Role), Err(unreachable())), None);
+        state.on_update(Update::Disconnected {
+            error: "live updates of Pod stopped".into(),
+            until_reload: false,
+        });
+        state.on_update(Update::Reconnected);
         let seen = drained(&mut rx);
-        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(seen.len(), 2, "{seen:?}");
         assert!(
             seen[0].starts_with("Disconnected(3, live updates of Pod stopped"),
             "{seen:?}"
         );
-        // A 410 is the watcher's business: it lists again.
-        let gone = Error::Api {
-            server: "s".into(),
-            code: 410,
-            message: "too old".into(),
-            retry_after_seconds: None,
-        };
-        state.on_event(scope(Kind::Event), Err(gone));
-        state.answered(&scope(Kind::Pod));
-        assert!(drained(&mut rx).is_empty(), "roles still fail");
-        state.on_event(scope(Kind::Role), Ok(WatchEvent::ListStarted));
-        assert_eq!(drained(&mut rx), ["Reconnected(3)"]);
-    }
-
-    #[test]
-    fn a_refused_watch_stops_and_keeps_the_data_stale() {
-        let (mut state, mut rx) = state();
-        let refused = Error::Forbidden {
-            server: "s".into(),
-            message: "cannot watch pods".into(),
-        };
-        assert_eq!(
-            state.on_event(scope(Kind::Pod), Err(refused)),
-            Some(scope(Kind::Pod))
-        );
-        state.on_event(scope(Kind::Role), Err(unreachable()));
-        state.on_event(scope(Kind::Role), Ok(WatchEvent::ListStarted));
-        let seen = drained(&mut rx);
-        assert_eq!(seen.len(), 1, "{seen:?}");
-        assert!(seen[0].contains("watching Pod is refused"), "{seen:?}");
-        assert_eq!(state.snapshot.pods.len(), 1, "the data stays");
+        assert_eq!(seen[1], "Reconnected(3)");
     }
 }

@@ -202,6 +202,25 @@ pub struct FindingOut {
     pub location: Option<SourceLocation>,
 }
 
+impl FindingOut {
+    /// A finding as the report schema has it, every cluster string sanitised; no location.
+    pub fn of(f: &Finding) -> FindingOut {
+        FindingOut {
+            location: None,
+            key: clean(&f.key()),
+            rule: f.rule.id.to_string(),
+            severity: f.severity,
+            area: f.area(),
+            object: clean_object(&f.object),
+            title: clean(&f.title),
+            explanation: clean(&f.explanation),
+            evidence: f.evidence.iter().map(|e| clean(e)).collect(),
+            remediable: f.remediable,
+            incomplete: f.incomplete,
+        }
+    }
+}
+
 /// What a report is built from. `findings` are the ones to show (already filtered);
 /// `hidden` is how many the filter left out.
 #[derive(Debug, Clone, Default)]
@@ -274,23 +293,12 @@ impl Report {
             .findings
             .iter()
             .map(|f| {
-                let key = f.key();
-                FindingOut {
-                    location: input.locations.get(&key).map(|l| SourceLocation {
-                        file: clean(&l.file),
-                        line: l.line,
-                    }),
-                    key: clean(&key),
-                    rule: f.rule.id.to_string(),
-                    severity: f.severity,
-                    area: f.area(),
-                    object: clean_object(&f.object),
-                    title: clean(&f.title),
-                    explanation: clean(&f.explanation),
-                    evidence: f.evidence.iter().map(|e| clean(e)).collect(),
-                    remediable: f.remediable,
-                    incomplete: f.incomplete,
-                }
+                let mut out = FindingOut::of(f);
+                out.location = input.locations.get(&f.key()).map(|l| SourceLocation {
+                    file: clean(&l.file),
+                    line: l.line,
+                });
+                out
             })
             .collect();
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.key.cmp(&b.key)));
@@ -388,6 +396,7 @@ pub fn render(report: &Report, format: AuditFormat, color: bool) -> String {
         AuditFormat::Json => to_json(report),
         AuditFormat::Markdown => to_markdown(report),
         AuditFormat::Sarif => to_sarif(report),
+        AuditFormat::Jsonl => super::watch::start_lines(report, None),
     }
 }
 
