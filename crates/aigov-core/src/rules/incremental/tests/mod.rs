@@ -3,6 +3,7 @@
 
 mod cluster;
 mod prop;
+mod rbac;
 
 use super::{Delta, Incremental};
 use crate::model::snapshot::{Change, ObjectKey};
@@ -10,6 +11,7 @@ use crate::model::{Kind, Object, Snapshot};
 use crate::rules::finding::Finding;
 use crate::rules::{Inputs, evaluate};
 use cluster::*;
+use rbac::*;
 use std::collections::BTreeMap;
 
 /// The delta between two full evaluations, written out plainly: by key, in list order.
