@@ -9,6 +9,7 @@ pub mod classify;
 pub mod config;
 pub mod finding;
 pub mod images;
+pub mod incremental;
 pub mod namespaces;
 pub mod permissions;
 pub mod place;
@@ -60,9 +61,31 @@ pub fn evaluate(snapshot: &Snapshot, inputs: &Inputs<'_>) -> Evaluation {
 
 /// Evaluate over a view already built (the console builds one for its own views too).
 pub fn evaluate_view(view: &View<'_>, inputs: &Inputs<'_>) -> Evaluation {
+    let findings = unsorted(view, inputs);
+    // Keys are built once per finding, not once per comparison.
+    let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (f.key(), f)).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| order((ka, a), (kb, b)));
+    keyed.dedup_by(|(ka, _), (kb, _)| ka == kb);
+    let findings = keyed.into_iter().map(|(_, f)| f).collect();
+    Evaluation {
+        findings,
+        namespaces: view.namespaces.values().cloned().collect(),
+        settings: view.settings.clone(),
+    }
+}
+
+/// The order of [`Evaluation::findings`]: most severe first, then by key. Shared with the
+/// incremental evaluator, which sorts findings it keeps by their keys the same way.
+pub(crate) fn order((ka, a): (&str, &Finding), (kb, b): (&str, &Finding)) -> std::cmp::Ordering {
+    b.severity.cmp(&a.severity).then_with(|| ka.cmp(kb))
+}
+
+/// Every area's findings over the view, joined in area order, before sorting and
+/// deduplication (the incremental evaluator sorts them itself, with the others it keeps).
+pub(crate) fn unsorted(view: &View<'_>, inputs: &Inputs<'_>) -> Vec<Finding> {
     // The areas only read the view, so they run side by side; their findings are joined in
-    // area order, and sorted below, so the result does not depend on the threads.
-    let findings: Vec<Finding> = std::thread::scope(|scope| {
+    // area order, and sorted by the caller, so the result does not depend on the threads.
+    std::thread::scope(|scope| {
         let area = |run: fn(&View<'_>, &Inputs<'_>, &mut Vec<Finding>)| {
             scope.spawn(move || {
                 let mut out = Vec::new();
@@ -86,15 +109,5 @@ pub fn evaluate_view(view: &View<'_>, inputs: &Inputs<'_>) -> Evaluation {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
-    });
-    // Keys are built once per finding, not once per comparison.
-    let mut keyed: Vec<(String, Finding)> = findings.into_iter().map(|f| (f.key(), f)).collect();
-    keyed.sort_by(|(ka, a), (kb, b)| b.severity.cmp(&a.severity).then_with(|| ka.cmp(kb)));
-    keyed.dedup_by(|(ka, _), (kb, _)| ka == kb);
-    let findings = keyed.into_iter().map(|(_, f)| f).collect();
-    Evaluation {
-        findings,
-        namespaces: view.namespaces.values().cloned().collect(),
-        settings: view.settings.clone(),
-    }
+    })
 }

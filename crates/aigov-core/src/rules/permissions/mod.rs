@@ -19,13 +19,21 @@ pub use grants::{Grant, narrowable_grant};
 
 pub use info::*;
 
+pub(crate) use context::Context;
+
 use super::finding::Finding;
 use super::view::View;
 
 pub fn evaluate(view: &View, out: &mut Vec<Finding>) {
-    let ctx = context::Context::new(view);
-    grants::evaluate(&ctx, out);
-    escalation::evaluate(&ctx, out);
-    accounts::evaluate(&ctx, out);
-    context::gaps(&ctx, out);
+    evaluate_context(&Context::new(view), out);
+}
+
+/// The RBAC rules over a context the caller may have adjusted: the incremental evaluator
+/// gives it the workload-derived parts (data namespaces, ConfigMaps AI workloads use) it
+/// keeps per namespace, over a view that holds no workloads.
+pub(crate) fn evaluate_context(ctx: &Context, out: &mut Vec<Finding>) {
+    grants::evaluate(ctx, out);
+    escalation::evaluate(ctx, out);
+    accounts::evaluate(ctx, out);
+    context::gaps(ctx, out);
 }

@@ -1,0 +1,297 @@
+//! Which owners a batch of changes can affect: the namespaces whose findings must be
+//! evaluated again, whether the binding rules and the cluster's own findings must be, or
+//! why everything must be. Read once before the batch is applied (to keep what the RBAC
+//! objects were) and once after.
+
+use crate::model::Snapshot;
+use crate::model::kinds::Kind;
+use crate::model::rbac::{Binding, PolicyRule, Role};
+use crate::model::snapshot::{Change, ObjectKey};
+use crate::rules::rbac::{RbacIndex, resource_matches, verb_matches};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::extract::default_account_namespaces;
+
+/// What to evaluate again after a batch.
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    pub namespaces: BTreeSet<String>,
+    pub bindings: bool,
+    pub cluster: bool,
+    /// Evaluate everything, for this reason.
+    pub full: Option<&'static str>,
+}
+
+/// What a batch touches, read before it is applied.
+#[derive(Debug, Default)]
+pub(super) struct Before {
+    plan: Plan,
+    /// The roles and bindings before the batch, when it changes any.
+    rbac: Option<(Vec<Role>, Vec<Binding>)>,
+    volumes: BTreeSet<String>,
+    classes: BTreeSet<String>,
+}
+
+/// A namespace name the finding keys can carry unambiguously (`Kind/namespace/name#path`).
+pub(super) fn regular_namespace(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '#'])
+}
+
+const ADMISSION: &str = "admission policies apply to every AI namespace";
+pub(super) const IRREGULAR: &str =
+    "a namespaced object without a namespace, or a namespace name with '/' or '#'";
+const RELISTED: &str = "a kind listed again in every namespace";
+const REACH: &str = "a cluster-wide grant that can change who reaches data";
+
+impl Before {
+    pub(super) fn of(snapshot: &Snapshot, changes: &[Change]) -> Self {
+        let mut before = Before::default();
+        for change in changes {
+            match change {
+                Change::Upsert(object) => before.touch(object.kind(), &object.key()),
+                Change::Remove(key) => before.touch(key.kind, key),
+                Change::ReplaceKind {
+                    kind,
+                    namespace,
+                    objects,
+                } => {
+                    if is_rbac(*kind) {
+                        // The comparison of the roles and bindings finds what changed.
+                        before.plan.bindings = true;
+                    } else if let Some(namespace) =
+                        namespace.as_ref().filter(|_| kind.api().namespaced)
+                    {
+                        before.touch(*kind, &ObjectKey::new(*kind, namespace.clone(), ""));
+                    } else {
+                        before.widen(RELISTED);
+                    }
+                    for object in objects {
+                        before.touch(object.kind(), &object.key());
+                    }
+                }
+            }
+        }
+        if changes.iter().any(|c| is_rbac(c.kind())) {
+            before.rbac = Some((snapshot.roles.clone(), snapshot.bindings.clone()));
+        }
+        before
+    }
+
+    fn widen(&mut self, reason: &'static str) {
+        self.plan.full.get_or_insert(reason);
+    }
+
+    fn touch(&mut self, kind: Kind, key: &ObjectKey) {
+        let namespaced = kind.api().namespaced;
+        if namespaced && !regular_namespace(&key.namespace) {
+            return self.widen(IRREGULAR);
+        }
+        match kind {
+            Kind::Role | Kind::RoleBinding | Kind::ClusterRole | Kind::ClusterRoleBinding => {
+                self.plan.bindings = true;
+            }
+            Kind::Namespace if regular_namespace(&key.name) => {
+                self.plan.namespaces.insert(key.name.clone());
+                self.plan.bindings = true;
+            }
+            Kind::Namespace => self.widen(IRREGULAR),
+            Kind::PersistentVolume => {
+                self.plan.cluster = true;
+                self.volumes.insert(key.name.clone());
+            }
+            Kind::StorageClass => {
+                self.classes.insert(key.name.clone());
+            }
+            Kind::ValidatingAdmissionPolicy | Kind::ValidatingAdmissionPolicyBinding => {
+                self.widen(ADMISSION)
+            }
+            _ => {
+                self.plan.namespaces.insert(key.namespace.clone());
+                // RBAC-008 reads which service accounts exist.
+                if kind == Kind::ServiceAccount {
+                    self.plan.bindings = true;
+                }
+            }
+        }
+    }
+
+    /// The plan, from the snapshot after the batch.
+    pub(super) fn plan(mut self, snapshot: &Snapshot) -> Plan {
+        if self.plan.full.is_some() {
+            return self.plan;
+        }
+        if !self.volumes.is_empty() || !self.classes.is_empty() {
+            self.claims(snapshot);
+        }
+        if let Some((roles, bindings)) = self.rbac.take() {
+            self.rbac_changes(&roles, &bindings, snapshot);
+        }
+        self.plan
+    }
+
+    /// A volume's or a class's change reaches the namespaces of the claims on it.
+    fn claims(&mut self, snapshot: &Snapshot) {
+        let mut volumes = self.volumes.clone();
+        volumes.extend(
+            snapshot
+                .pvs
+                .iter()
+                .filter(|pv| {
+                    pv.storage_class
+                        .as_ref()
+                        .is_some_and(|c| self.classes.contains(c))
+                })
+                .map(|pv| pv.meta.name.clone()),
+        );
+        for claim in &snapshot.pvcs {
+            let on_volume = claim
+                .volume_name
+                .as_ref()
+                .is_some_and(|v| volumes.contains(v));
+            let on_class = claim
+                .storage_class
+                .as_ref()
+                .is_some_and(|c| self.classes.contains(c));
+            if on_volume || on_class {
+                self.plan.namespaces.insert(claim.meta.namespace.clone());
+            }
+        }
+    }
+
+    /// Bindings whose object or effective rules changed: RBAC-009 reads them in the
+    /// namespaces whose `default` ServiceAccount they name, and data reach reads them in
+    /// their own namespace (a RoleBinding) or in every namespace (a ClusterRoleBinding that
+    /// grants what the reach engine asks about).
+    fn rbac_changes(&mut self, roles: &[Role], bindings: &[Binding], snapshot: &Snapshot) {
+        let old_index = RbacIndex::new(roles, bindings);
+        let new_index = RbacIndex::new(&snapshot.roles, &snapshot.bindings);
+        type Id<'a> = (bool, &'a str, &'a str);
+        fn id(b: &Binding) -> (bool, &str, &str) {
+            (b.is_cluster_binding(), &b.meta.namespace, &b.meta.name)
+        }
+        let mut by_id: BTreeMap<Id, (Vec<&Binding>, Vec<&Binding>)> = BTreeMap::new();
+        for b in bindings {
+            by_id.entry(id(b)).or_default().0.push(b);
+        }
+        for b in &snapshot.bindings {
+            by_id.entry(id(b)).or_default().1.push(b);
+        }
+        fn rules<'i>(index: &'i RbacIndex, b: &Binding) -> Option<&'i [PolicyRule]> {
+            index.effective_rules(b.role_ref.kind, &b.role_ref.name, &b.meta.namespace)
+        }
+        for (old, new) in by_id.values() {
+            let old: Vec<(&Binding, Option<&[PolicyRule]>)> =
+                old.iter().map(|b| (*b, rules(&old_index, b))).collect();
+            let new: Vec<(&Binding, Option<&[PolicyRule]>)> =
+                new.iter().map(|b| (*b, rules(&new_index, b))).collect();
+            if old == new {
+                continue;
+            }
+            for (binding, rules) in old.iter().chain(&new) {
+                self.plan.namespaces.extend(
+                    default_account_namespaces(binding)
+                        .filter(|n| regular_namespace(n))
+                        .map(String::from),
+                );
+                if !binding.is_cluster_binding() {
+                    self.plan.namespaces.insert(binding.meta.namespace.clone());
+                } else if rules.is_some_and(reaches_data) {
+                    self.widen(REACH);
+                }
+            }
+        }
+    }
+}
+
+fn is_rbac(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Role | Kind::RoleBinding | Kind::ClusterRole | Kind::ClusterRoleBinding
+    )
+}
+
+/// The verbs and resources the reach engine asks RBAC about (`rules::reach::engine`: create
+/// pods and pod-creating workloads, exec and attach, impersonate service accounts or create
+/// their tokens, read or change claims and volumes). API groups and resource names are not
+/// compared, so a rule that matches here may still grant nothing the engine asks: a wider
+/// recomputation, never a missed one. Keep it in step with the engine.
+const REACH_QUESTIONS: [(&[&str], &str, &str); 19] = [
+    (&["create"], "pods", ""),
+    (&["create"], "pods", "exec"),
+    (&["create"], "pods", "attach"),
+    (&["impersonate"], "serviceaccounts", ""),
+    (&["create"], "serviceaccounts", "token"),
+    (
+        &["get", "update", "patch", "delete"],
+        "persistentvolumeclaims",
+        "",
+    ),
+    (
+        &["get", "update", "patch", "delete"],
+        "persistentvolumes",
+        "",
+    ),
+    (&["create"], "deployments", ""),
+    (&["create"], "statefulsets", ""),
+    (&["create"], "daemonsets", ""),
+    (&["create"], "replicasets", ""),
+    (&["create"], "replicationcontrollers", ""),
+    (&["create"], "jobs", ""),
+    (&["create"], "cronjobs", ""),
+    (&["create"], "notebooks", ""),
+    (&["create"], "pytorchjobs", ""),
+    (&["create"], "tfjobs", ""),
+    (&["create"], "rayclusters", ""),
+    (&["create"], "rayjobs", ""),
+];
+
+/// Whether some rule may grant what the reach engine asks about.
+fn reaches_data(rules: &[PolicyRule]) -> bool {
+    rules.iter().any(|rule| {
+        REACH_QUESTIONS.iter().any(|(verbs, resource, sub)| {
+            verbs.iter().any(|v| verb_matches(rule, v)) && resource_matches(rule, resource, sub)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(verbs: &[&str], resources: &[&str]) -> PolicyRule {
+        PolicyRule {
+            verbs: verbs.iter().map(|v| v.to_string()).collect(),
+            api_groups: vec!["*".into()],
+            resources: resources.iter().map(|r| r.to_string()).collect(),
+            ..PolicyRule::default()
+        }
+    }
+
+    #[test]
+    fn only_rules_granting_what_reach_asks_about_reach_data() {
+        assert!(!reaches_data(&[rule(
+            &["get", "list", "watch"],
+            &["pods", "configmaps"]
+        )]));
+        assert!(!reaches_data(&[rule(
+            &["create"],
+            &["configmaps", "pods/log"]
+        )]));
+        assert!(reaches_data(&[rule(&["create"], &["pods/exec"])]));
+        assert!(reaches_data(&[rule(&["*"], &["*"])]));
+        assert!(reaches_data(&[rule(&["get"], &["persistentvolumeclaims"])]));
+        assert!(reaches_data(&[rule(
+            &["impersonate"],
+            &["serviceaccounts"]
+        )]));
+        assert!(reaches_data(&[rule(&["create"], &["*/attach"])]));
+    }
+
+    #[test]
+    fn namespaces_that_keys_cannot_carry_are_irregular() {
+        assert!(regular_namespace("ml-team"));
+        assert!(!regular_namespace(""));
+        assert!(!regular_namespace("a/b"));
+        assert!(!regular_namespace("a#b"));
+    }
+}
