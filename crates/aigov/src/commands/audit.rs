@@ -70,7 +70,7 @@ pub fn print_report(settings: &Settings, report: &Report, format: AuditFormat) {
 
 /// A `-n` namespace that does not exist would make the audit silently clean: refuse it,
 /// unless the namespace list itself could not be read.
-fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Error> {
+pub(super) fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Error> {
     let known = snapshot
         .coverage
         .get(&Kind::Namespace)
@@ -105,6 +105,9 @@ fn check_namespaces(snapshot: &Snapshot, namespaces: &[String]) -> Result<(), Er
 }
 
 pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error> {
+    if args.watch {
+        return super::audit_watch::run(settings, args).await;
+    }
     let (_session, snapshot, evaluation, _registry) =
         crate::engine::analysis::analyse_with_registry(settings).await?;
     crate::engine::analysis::refuse_if_nothing_was_read(&snapshot)?;

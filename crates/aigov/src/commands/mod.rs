@@ -1,6 +1,7 @@
 //! What each subcommand does: its arguments, the engine's steps, and its output.
 
 pub mod audit;
+pub mod audit_watch;
 pub mod baseline;
 pub mod can_i;
 pub mod check;
@@ -24,8 +25,13 @@ pub enum Outcome {
 
 /// Write a command's text to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(text: &str) {
+    print_checked(text);
+}
+
+/// [`print`], saying whether the text was written: false once the reader is gone, so that a
+/// stream can stop.
+pub fn print_checked(text: &str) -> bool {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    stdout.write_all(text.as_bytes()).is_ok() && stdout.flush().is_ok()
 }

@@ -74,6 +74,9 @@ pub enum Update {
     Disconnected { error: String, until_reload: bool },
     /// Every failing scope answers again.
     Reconnected,
+    /// Every scope's watch is under way (its first list is in, or it failed): from now on a
+    /// change in the cluster arrives as an event. Said once, at the start.
+    Synced,
 }
 
 /// Changes that arrived together.
@@ -110,7 +113,13 @@ impl Feed {
         debounce: Duration,
     ) -> Result<Feed, Error> {
         let client = watch_client(options, connection).await?;
-        let (streams, stoppers) = start_watches(&client, scopes(snapshot));
+        let scopes = scopes(snapshot);
+        let mut state = State::new(debounce);
+        state.unsettled = scopes.iter().cloned().collect();
+        if state.unsettled.is_empty() {
+            state.out.push_back(Update::Synced);
+        }
+        let (streams, stoppers) = start_watches(&client, scopes);
         let mut probe_timer = tokio::time::interval(PROBE_EVERY);
         probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Ok(Feed {
@@ -119,7 +128,7 @@ impl Feed {
             stoppers,
             probing: None,
             probe_timer,
-            state: State::new(debounce),
+            state,
         })
     }
 
@@ -131,6 +140,13 @@ impl Feed {
     /// may select on it.
     pub async fn next(&mut self, snapshot: &Snapshot, busy: bool) -> Option<Update> {
         loop {
+            // What the first lists found differs from the snapshot: that comes before `Synced`.
+            if matches!(self.state.out.front(), Some(Update::Synced))
+                && !busy
+                && let Some(batch) = self.state.flush()
+            {
+                return Some(Update::Changes(batch));
+            }
             if let Some(update) = self.state.out.pop_front() {
                 return Some(update);
             }
@@ -251,6 +267,8 @@ struct State {
     down: bool,
     /// Updates to hand out before anything else.
     out: VecDeque<Update>,
+    /// Scopes whose watch has not yet listed (or failed) since the start.
+    unsettled: BTreeSet<Scope>,
 }
 
 impl State {
@@ -266,6 +284,14 @@ impl State {
             refused: BTreeSet::new(),
             down: false,
             out: VecDeque::new(),
+            unsettled: BTreeSet::new(),
+        }
+    }
+
+    /// `scope` listed or failed: once every scope has, the feed is synced.
+    fn settled(&mut self, scope: &Scope) {
+        if self.unsettled.remove(scope) && self.unsettled.is_empty() {
+            self.out.push_back(Update::Synced);
         }
     }
 
@@ -292,7 +318,8 @@ impl State {
             WatchEvent::Listed(object) => self.relists.entry(scope).or_default().push(object),
             WatchEvent::ListDone => {
                 let objects = self.relists.remove(&scope).unwrap_or_default();
-                self.relisted(scope, objects, snapshot);
+                self.relisted(scope.clone(), objects, snapshot);
+                self.settled(&scope);
             }
             WatchEvent::Applied(object) => {
                 self.saw(&object);
@@ -383,6 +410,7 @@ impl State {
                 until_reload: refused,
             });
         }
+        self.settled(&scope);
         refused.then_some(scope)
     }
 

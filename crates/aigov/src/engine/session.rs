@@ -12,6 +12,9 @@ use aigov_sim::{SimHandle, SimOptions};
 /// kubeconfig file).
 pub struct Session {
     pub connection: Connection,
+    /// What it connected with (the demo's generated kubeconfig included), for the watches'
+    /// own client.
+    pub options: ConnectOptions,
     _demo: Option<(SimHandle, tempfile::TempDir)>,
 }
 
@@ -82,6 +85,7 @@ pub async fn open(settings: &Settings) -> Result<Session, Error> {
         let connection = connect(&options).await?;
         return Ok(Session {
             connection,
+            options,
             _demo: Some((sim, dir)),
         });
     }
@@ -91,6 +95,7 @@ pub async fn open(settings: &Settings) -> Result<Session, Error> {
     }
     Ok(Session {
         connection,
+        options,
         _demo: None,
     })
 }

@@ -64,15 +64,25 @@ fn line(mut object: Value) -> String {
     text
 }
 
-/// The stream's first part: each finding of `report` as `existing`, then `synced` with what
-/// could not be read (`complete` is false then: unknown is not clean) and, when known, how long
-/// the full evaluation took.
+/// The stream's first part: each finding of `report` as `existing`, then `synced`.
 pub fn start_lines(report: &Report, evaluated_in_ms: Option<u128>) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        out.push_str(&line(json!({"event": "existing", "finding": finding})));
-    }
-    out.push_str(&line(json!({
+    existing_lines(report) + &synced_line(report, evaluated_in_ms)
+}
+
+/// Each finding of `report` as `existing`.
+pub fn existing_lines(report: &Report) -> String {
+    report
+        .findings
+        .iter()
+        .map(|finding| line(json!({"event": "existing", "finding": finding})))
+        .collect()
+}
+
+/// `synced`: the start is complete (with `--watch`, every watch is under way), with what
+/// could not be read (`complete` is false then: unknown is not clean) and, when known, how
+/// long the full evaluation took.
+pub fn synced_line(report: &Report, evaluated_in_ms: Option<u128>) -> String {
+    line(json!({
         "event": "synced",
         "findings": report.findings.len(),
         "hidden": report.summary.hidden,
@@ -80,8 +90,7 @@ pub fn start_lines(report: &Report, evaluated_in_ms: Option<u128>) -> String {
         "unreadable": report.unreadable,
         "context": report.context,
         "evaluated_in_ms": evaluated_in_ms,
-    })));
-    out
+    }))
 }
 
 /// One finding that appeared, resolved or changed.

@@ -130,6 +130,7 @@ impl State {
                     until_reload,
                 });
             }
+            Update::Synced => {}
             Update::Reconnected => {
                 let _ = self.tx.send(Action::Reconnected { generation });
             }

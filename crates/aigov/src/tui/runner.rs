@@ -147,7 +147,9 @@ impl State {
             Effect::SavePlan(plan) => {
                 let tx = tx.clone();
                 let generation = self.generation;
-                tokio::task::spawn_blocking(move || {
+                // Awaited before the next effect: an apply's save must be on disk before the
+                // reload that follows it reads the plan, or the reload shows it as staged.
+                let _ = tokio::task::spawn_blocking(move || {
                     let saved = aigov_remediation::plan::dir()
                         .ok_or_else(|| "no data directory; set AIGOV_DATA_DIR".to_string())
                         .and_then(|dir| aigov_remediation::plan::save_in(&dir, &plan));
@@ -157,7 +159,8 @@ impl State {
                             message: format!("the staged plan was not saved: {e}"),
                         });
                     }
-                });
+                })
+                .await;
             }
             Effect::ExportPlan { plan, path } => {
                 let tx = tx.clone();

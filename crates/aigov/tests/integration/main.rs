@@ -5,6 +5,7 @@ mod audit_demo;
 mod audit_kill;
 mod audit_log;
 mod audit_log_files;
+mod audit_watch;
 mod canary_secrets;
 mod cli_access;
 mod cli_audit;

@@ -179,3 +179,25 @@ fn a_refused_watch_stops_and_keeps_the_data_stale() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn the_feed_is_synced_once_every_scope_listed_or_failed() {
+    let snap = snapshot(DEMO);
+    let mut state = State::new(Duration::ZERO);
+    state.unsettled = [scope(Kind::Pod), scope(Kind::Role)].into();
+    state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListStarted), &snap);
+    for object in pods(&snap) {
+        state.on_event(scope(Kind::Pod), Ok(WatchEvent::Listed(object)), &snap);
+    }
+    state.on_event(scope(Kind::Pod), Ok(WatchEvent::ListDone), &snap);
+    assert!(updates(&mut state).is_empty(), "roles have not listed yet");
+    state.on_event(scope(Kind::Role), Err(unreachable()), &snap);
+    let seen = updates(&mut state);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].starts_with("Disconnected"), "{seen:?}");
+    assert_eq!(seen[1], "Synced");
+    // A later list says nothing more.
+    state.on_event(scope(Kind::Role), Ok(WatchEvent::ListStarted), &snap);
+    state.on_event(scope(Kind::Role), Ok(WatchEvent::ListDone), &snap);
+    assert_eq!(updates(&mut state), ["Reconnected"]);
+}
