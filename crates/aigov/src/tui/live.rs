@@ -1,12 +1,13 @@
 //! Live updates: after a load, one watcher per readable kind keeps the generation's snapshot
-//! current. Watch events become snapshot deltas; at most every `DEBOUNCE` the batch is
+//! current. A kind listed cluster-wide in one list is watched from that list's
+//! resourceVersion (`watch_from`), so nothing is listed twice; the others list first. Watch events become snapshot deltas; at most every `DEBOUNCE` the batch is
 //! applied and the rules re-run on a blocking thread (one run at a time; what arrives
 //! meanwhile waits for the next), and the result goes to the UI as `Action::Derived`.
 //!
-//! A watch error marks the data stale (`Action::Disconnected`, once) but never clears it. kube's
-//! watcher retries with backoff; when every failing kind answers again (a watch event, or a
+//! A watch error marks the data stale (`Action::Disconnected`, once) but never clears it. The
+//! watch retries with backoff; when every failing kind answers again (a watch event, or a
 //! one-object list probe, since a resumed watch on a quiet cluster says nothing), the runner
-//! sends `Action::Reconnected`. A 410 Gone is not an outage: the watcher lists the kind again
+//! sends `Action::Reconnected`. A 410 Gone is not an outage: the watch lists the kind again
 //! and the list replaces the kind wholesale.
 
 use super::action::Action;
@@ -100,7 +101,8 @@ pub async fn run(live: Live) {
     let mut state = State::new(live.generation, live.inputs, live.tx, live.snapshot);
     let mut rechecks = live.rechecks;
     let mut checking: Option<super::recheck::Checking> = None;
-    let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot));
+    let versions = state.snapshot.list_versions.clone();
+    let (mut streams, mut stoppers) = start_watches(&client, scopes(&state.snapshot), &versions);
     if streams.is_empty() {
         return;
     }
@@ -145,13 +147,14 @@ pub async fn run(live: Live) {
                 }
                 // After an outage every watch starts again at once, with a fresh list, rather
                 // than each waiting out its own backoff: the data converges as soon as the
-                // server answers (an unchanged list costs no re-evaluation).
+                // server answers (an unchanged list costs no re-evaluation). Not from the
+                // load's versions: the snapshot has moved past them since.
                 if back {
                     let watched: Vec<Scope> = stoppers.keys().cloned().collect();
                     for stopper in stoppers.values() {
                         stopper.abort();
                     }
-                    (streams, stoppers) = start_watches(&client, watched);
+                    (streams, stoppers) = start_watches(&client, watched, &BTreeMap::new());
                 }
             }
             else => return,
@@ -159,19 +162,27 @@ pub async fn run(live: Live) {
     }
 }
 
-/// One watch per scope, tagged with its scope, each abortable by its handle.
+/// One watch per scope, tagged with its scope, each abortable by its handle. A scope
+/// watched cluster-wide starts from its kind's list version in `versions` when there is
+/// one; the others (and every scope after an outage) list first.
 fn start_watches(
     client: &WatchClient,
     scopes: Vec<Scope>,
+    versions: &BTreeMap<Kind, String>,
 ) -> (SelectAll<Events>, HashMap<Scope, AbortHandle>) {
     let mut streams: SelectAll<Events> = SelectAll::new();
     let mut stoppers = HashMap::new();
     for scope in scopes {
         let (stopper, registration) = AbortHandle::new_pair();
         let tag = scope.clone();
-        let events = client
-            .watch(scope.kind, scope.namespace.clone())
-            .map(move |item| (tag.clone(), item));
+        let version = versions
+            .get(&scope.kind)
+            .filter(|_| scope.namespace.is_none());
+        let events = match version {
+            Some(version) => client.watch_from(scope.kind, None, version.clone()),
+            None => client.watch(scope.kind, scope.namespace.clone()),
+        }
+        .map(move |item| (tag.clone(), item));
         streams.push(Abortable::new(events, registration).boxed());
         stoppers.insert(scope, stopper);
     }
