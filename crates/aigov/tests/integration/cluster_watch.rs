@@ -1,6 +1,7 @@
 //! Watches that start from the load's list version (`WatchClient::watch_from`), against the
 //! simulator: no second list, resumption after a dropped watch without a lost or repeated
-//! event, and exactly one relist when the version was compacted away.
+//! event, exactly one relist when the version was compacted away, and Secrets only ever
+//! asked for as metadata.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
@@ -11,7 +12,7 @@ use aigov_kube::{ConnectOptions, Error, LoadOptions, load};
 use aigov_sim::{FaultSettings, LoggedRequest};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use std::sync::Arc;
 use std::time::Duration;
@@ -317,4 +318,51 @@ async fn a_compacted_version_leads_to_exactly_one_relist_and_then_normal_events(
         1,
         "one list of one page: {since:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_watched_and_relisted_as_metadata_only() {
+    let t = common::demo_sim().await;
+    let (snapshot, client) = loaded(&t).await;
+    let version = snapshot.list_versions[&Kind::Secret].clone();
+    let secrets: Api<Secret> = Api::namespaced(t.admin().await, "ml-training");
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "watched-token", "namespace": "ml-training",
+                     "annotations": {"note": "AIGOV-WATCH-CANARY"}},
+        "stringData": {"token": "AIGOV-WATCH-CANARY"}
+    }))
+    .unwrap();
+    secrets
+        .create(&PostParams::default(), &secret)
+        .await
+        .unwrap();
+
+    let mut events = client.watch_from(Kind::Secret, None, version.clone());
+    let mut seen = Vec::new();
+    read_until(&mut events, Duration::from_secs(10), &mut seen, |l| {
+        l.starts_with("applied ml-training/watched-token@")
+    })
+    .await;
+    // From the same, now compacted, version: one relist.
+    t.sim.compact();
+    let mut relisted = client.watch_from(Kind::Secret, None, version);
+    read_until(&mut relisted, Duration::from_secs(10), &mut seen, |l| {
+        l == "list done"
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("listed ml-training/watched-token@")),
+        "{seen:#?}"
+    );
+
+    let requests = requests_to(&t, "/api/v1/secrets");
+    assert!(requests.iter().any(is_watch) && requests.iter().any(|r| !is_watch(r)));
+    for r in &requests {
+        assert!(
+            r.accept.contains("as=PartialObjectMetadata"),
+            "secrets are only ever asked for as metadata: {r:#?}"
+        );
+    }
 }
