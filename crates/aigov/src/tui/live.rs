@@ -1,8 +1,9 @@
 //! Live updates: after a load, one watcher per readable kind keeps the generation's snapshot
 //! current. A kind listed cluster-wide in one list is watched from that list's
-//! resourceVersion (`watch_from`), so nothing is listed twice; the others list first. Watch events become snapshot deltas; at most every `DEBOUNCE` the batch is
-//! applied and the rules re-run on a blocking thread (one run at a time; what arrives
-//! meanwhile waits for the next), and the result goes to the UI as `Action::Derived`.
+//! resourceVersion (`watch_from`), so nothing is listed twice; the others list first. Watch
+//! events become snapshot deltas; at most every `DEBOUNCE` the batch is applied and the rules
+//! re-run on a blocking thread (one run at a time; what arrives meanwhile waits for the
+//! next), and the result goes to the UI as `Action::Derived`.
 //!
 //! A watch error marks the data stale (`Action::Disconnected`, once) but never clears it. The
 //! watch retries with backoff; when every failing kind answers again (a watch event, or a
@@ -175,12 +176,9 @@ fn start_watches(
     for scope in scopes {
         let (stopper, registration) = AbortHandle::new_pair();
         let tag = scope.clone();
-        let version = versions
-            .get(&scope.kind)
-            .filter(|_| scope.namespace.is_none());
-        let events = match version {
-            Some(version) => client.watch_from(scope.kind, None, version.clone()),
-            None => client.watch(scope.kind, scope.namespace.clone()),
+        let events = match (&scope.namespace, versions.get(&scope.kind)) {
+            (None, Some(version)) => client.watch_from(scope.kind, None, version.clone()),
+            _ => client.watch(scope.kind, scope.namespace.clone()),
         }
         .map(move |item| (tag.clone(), item));
         streams.push(Abortable::new(events, registration).boxed());
