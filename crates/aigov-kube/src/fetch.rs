@@ -15,18 +15,21 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 
-/// Converted objects of one page and where the next page starts.
+/// Converted objects of one page, where the next page starts, and the list's
+/// resourceVersion (every page of one list reports the version the list was read at).
 #[derive(Debug)]
 pub struct Page {
     pub objects: Vec<Object>,
     pub continue_token: Option<String>,
     pub remaining: Option<usize>,
+    pub resource_version: Option<String>,
 }
 
 fn page(objects: Vec<Object>, meta: &ListMeta) -> Page {
     Page {
         objects,
         continue_token: meta.continue_.clone().filter(|t| !t.is_empty()),
+        resource_version: meta.resource_version.clone().filter(|v| !v.is_empty()),
         remaining: meta
             .remaining_item_count
             .and_then(|r| usize::try_from(r).ok()),

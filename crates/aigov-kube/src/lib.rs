@@ -8,6 +8,7 @@ mod fetch;
 pub mod kubeconfig;
 pub mod load;
 pub mod read_only;
+mod reflector;
 pub mod secrets;
 pub mod watch;
 pub mod whoami;

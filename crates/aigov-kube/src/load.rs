@@ -1,5 +1,6 @@
 //! Loading a snapshot: concurrent paged lists of every kind, converted to the compact model
-//! page by page. A list that cannot be read is recorded as unknown, never as empty.
+//! page by page. A list that cannot be read is recorded as unknown, never as empty. Each
+//! cluster-wide list's resourceVersion is kept, so watches can start where the load ended.
 
 use super::connect::Connection;
 use super::error::Error;
@@ -49,6 +50,14 @@ struct KindResult {
     kind: Kind,
     objects: Vec<Object>,
     coverage: Coverage,
+    /// The resourceVersion of the one cluster-wide list that read the kind, if it was.
+    version: Option<String>,
+}
+
+/// Every object of one list, and the list's resourceVersion.
+struct Listed {
+    objects: Vec<Object>,
+    version: Option<String>,
 }
 
 /// Fetch one page, retrying what is worth retrying: 429 (after Retry-After), 5xx and
@@ -105,7 +114,8 @@ fn retry_after<T>(result: &Result<T, Error>) -> Option<Duration> {
 }
 
 /// Every object of a kind in one namespace (or all, with `None`), page by page. A continue
-/// token that expires mid-list restarts the list once from the beginning.
+/// token that expires mid-list restarts the list from the beginning (at most twice); the
+/// version reported is then the restarted list's.
 async fn list_kind(
     connection: &Connection,
     kind: Kind,
@@ -113,11 +123,15 @@ async fn list_kind(
     options: &LoadOptions,
     progress: &ProgressFn,
     loaded_before: usize,
-) -> Result<Vec<Object>, Error> {
+) -> Result<Listed, Error> {
     let mut restarts = 0;
     'restart: loop {
         let mut objects = Vec::new();
         let mut token: Option<String> = None;
+        // The first page's version: a consistent list reports the same on every page, and
+        // if a server's pages were not one snapshot, the earliest version is the one a
+        // watch can start from without missing a change.
+        let mut version: Option<String> = None;
         loop {
             let mut params = ListParams::default().limit(options.page_size);
             if let Some(t) = &token {
@@ -125,6 +139,9 @@ async fn list_kind(
             }
             match page_with_retry(connection, kind, namespace, &params, options.attempts).await {
                 Ok(page) => {
+                    if token.is_none() {
+                        version = page.resource_version;
+                    }
                     objects.extend(page.objects);
                     progress(Progress {
                         kind,
@@ -134,7 +151,7 @@ async fn list_kind(
                     });
                     match page.continue_token {
                         Some(next) => token = Some(next),
-                        None => return Ok(objects),
+                        None => return Ok(Listed { objects, version }),
                     }
                 }
                 Err(Error::Api { code: 410, .. }) if token.is_some() && restarts < 2 => {
@@ -158,7 +175,7 @@ async fn load_kind(
     options: &LoadOptions,
     progress: &ProgressFn,
 ) -> KindResult {
-    let finish = |objects: Vec<Object>, coverage: Coverage| {
+    let finish = |objects: Vec<Object>, coverage: Coverage, version: Option<String>| {
         progress(Progress {
             kind,
             loaded: objects.len(),
@@ -169,23 +186,25 @@ async fn load_kind(
             kind,
             objects,
             coverage,
+            version,
         }
     };
     match list_kind(connection, kind, None, options, progress, 0).await {
-        Ok(objects) => finish(objects, Coverage::Complete),
+        Ok(listed) => finish(listed.objects, Coverage::Complete, listed.version),
         Err(Error::Api { code: 404, .. }) if kind.is_custom() => {
-            finish(Vec::new(), Coverage::NotServed)
+            finish(Vec::new(), Coverage::NotServed, None)
         }
         Err(Error::Forbidden { message, .. })
             if kind.api().namespaced && !namespaces.is_empty() =>
         {
-            // Not allowed cluster-wide: read the namespaces we may read, one by one.
+            // Not allowed cluster-wide: read the namespaces we may read, one by one. The lists
+            // were read at different versions, so no one version covers the kind.
             let mut objects = Vec::new();
             let mut unknown = BTreeMap::new();
             for ns in namespaces {
                 match list_kind(connection, kind, Some(ns), options, progress, objects.len()).await
                 {
-                    Ok(found) => objects.extend(found),
+                    Ok(found) => objects.extend(found.objects),
                     Err(e) => {
                         unknown.insert(ns.clone(), e.to_string());
                     }
@@ -200,13 +219,14 @@ async fn load_kind(
                     unknown_namespaces: unknown,
                 }
             };
-            finish(objects, coverage)
+            finish(objects, coverage, None)
         }
         Err(e) => finish(
             Vec::new(),
             Coverage::Unknown {
                 reason: e.to_string(),
             },
+            None,
         ),
     }
 }
@@ -263,6 +283,9 @@ pub async fn load(
 
 fn absorb(snapshot: &mut Snapshot, result: KindResult) {
     snapshot.coverage.insert(result.kind, result.coverage);
+    if let Some(version) = result.version {
+        snapshot.list_versions.insert(result.kind, version);
+    }
     for object in result.objects {
         snapshot.insert(object);
     }

@@ -1,5 +1,7 @@
-//! Watching: one `kube::runtime::watcher` per kind (Secrets as metadata only, AI custom kinds
-//! as dynamic objects), with kube's default backoff, converted to the model with the same
+//! Watching: per kind, either a `kube::runtime::watcher` that lists first (`watch`) or a
+//! reflector that starts from the resourceVersion of the load's list (`watch_from`, see
+//! `reflector.rs`). Both read Secrets as metadata only and AI custom kinds as dynamic
+//! objects, back off with kube's default backoff, and convert to the model with the same
 //! functions the loader uses.
 //!
 //! Watches are long requests. The loader's client has a read timeout (`--timeout`), which
@@ -131,6 +133,36 @@ impl WatchClient {
         .boxed()
     }
 
+    /// Watch `kind` in `namespace` from `resource_version`, the version of the list the data
+    /// came from (`Snapshot::list_versions`), as a Kubernetes reflector does: no list first,
+    /// so the objects already loaded are not sent again. The stream never ends. It resumes
+    /// from the last version seen (events and bookmarks) whenever the server ends the watch,
+    /// reports errors and retries them with kube's default backoff, and on 410 Gone (the
+    /// version was compacted away) reports the 410, lists the kind once (`ListStarted`,
+    /// `Listed`..., `ListDone`, as [`Self::watch`] does) and goes on from that list's version.
+    /// An empty `resource_version` lists first.
+    pub fn watch_from(
+        &self,
+        kind: Kind,
+        namespace: Option<String>,
+        resource_version: String,
+    ) -> BoxStream<'static, Result<WatchEvent, Error>> {
+        let source = super::reflector::Cluster {
+            client: self.client.clone(),
+            kind,
+            namespace,
+            server: self.server.clone(),
+            context: self.context.clone(),
+            timeout: self.timeout,
+        };
+        super::reflector::reflect(
+            source,
+            resource_version,
+            Box::new(watcher::DefaultBackoff::default()),
+            super::reflector::idle_timeout(),
+        )
+    }
+
     /// Whether `kind` can be read right now: one list request of one object, under the
     /// connect deadline. Used to tell when the connection is back while a watcher waits.
     pub async fn probe(&self, kind: Kind, namespace: Option<String>) -> Result<(), Error> {
@@ -152,8 +184,8 @@ impl WatchClient {
     }
 }
 
-/// Whether a watch error only means "list again" (410 Gone after a compaction), which the
-/// watcher does by itself.
+/// Whether a watch error only means "list again" (410 Gone after a compaction), which both
+/// `watch` and `watch_from` do by themselves.
 pub fn is_gone(error: &Error) -> bool {
     matches!(error, Error::Api { code: 410, .. })
 }

@@ -30,6 +30,8 @@ pub struct LoggedRequest {
     /// A mutating request that is not a dry run (`dryRun=All` in the query, or in a DELETE's
     /// body): a write that changes the store when it succeeds.
     pub real_write: bool,
+    /// The Accept header: it says whether objects were asked for whole or as metadata only.
+    pub accept: String,
 }
 
 pub struct SimState {
@@ -252,6 +254,11 @@ pub async fn handle(
         user,
         status,
         real_write,
+        accept: headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
     };
     let (user, response) = match injected {
         Injected::Hang => std::future::pending::<(String, Response)>().await,

@@ -66,6 +66,12 @@ pub struct Origin {
 pub struct Snapshot {
     pub origin: Origin,
     pub coverage: BTreeMap<Kind, Coverage>,
+    /// The resourceVersion of the list each kind was loaded from, for the kinds read
+    /// cluster-wide in one consistent list (all pages of one list). A watch started from it
+    /// sees every change after the load and nothing before. Kinds read namespace by
+    /// namespace have none. It describes the load: changes applied later do not move it.
+    #[serde(default)]
+    pub list_versions: BTreeMap<Kind, String>,
     pub namespaces: Vec<Namespace>,
     pub pods: Vec<Pod>,
     pub workloads: Vec<Workload>,

@@ -1,5 +1,7 @@
 //! The live feed, shared by the console's live updates and `aigov audit --watch`: after a
-//! load, one watch per readable scope keeps a snapshot current. Watch events become snapshot
+//! load, one watch per readable scope keeps a snapshot current. A kind listed cluster-wide in
+//! one list is watched from that list's resourceVersion (`watch_from`, as a reflector does), so
+//! nothing is listed twice; the others list first. Watch events become snapshot
 //! changes, handed out in batches ([`Update::Changes`]) once no more are waiting and the
 //! feed's debounce has passed; the consumer applies them and evaluates.
 //!
@@ -114,12 +116,17 @@ impl Feed {
     ) -> Result<Feed, Error> {
         let client = watch_client(options, connection).await?;
         let scopes = scopes(snapshot);
+        let versions = &snapshot.list_versions;
         let mut state = State::new(debounce);
-        state.unsettled = scopes.iter().cloned().collect();
+        // A watch from a list's version is under way at once; the others are once they listed.
+        state.unsettled = (scopes.iter())
+            .filter(|s| from_version(s, versions).is_none())
+            .cloned()
+            .collect();
         if state.unsettled.is_empty() {
             state.out.push_back(Update::Synced);
         }
-        let (streams, stoppers) = start_watches(&client, scopes);
+        let (streams, stoppers) = start_watches(&client, scopes, versions);
         let mut probe_timer = tokio::time::interval(PROBE_EVERY);
         probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Ok(Feed {
@@ -195,7 +202,8 @@ impl Feed {
 
     /// After an outage every watch starts again at once, with a fresh list, rather than each
     /// waiting out its own backoff: the data converges as soon as the server answers (an
-    /// unchanged list changes nothing).
+    /// unchanged list changes nothing). Not from the load's versions: the snapshot has moved
+    /// past them since.
     fn probed(&mut self, results: Vec<(Scope, bool)>) {
         let mut back = false;
         for (scope, ok) in results {
@@ -208,24 +216,38 @@ impl Feed {
             for stopper in self.stoppers.values() {
                 stopper.abort();
             }
-            (self.streams, self.stoppers) = start_watches(&self.client, watched);
+            (self.streams, self.stoppers) = start_watches(&self.client, watched, &BTreeMap::new());
         }
     }
 }
 
-/// One watch per scope, tagged with its scope, each abortable by its handle.
+/// The list version a scope's watch starts from: its kind's, when the kind was listed
+/// cluster-wide in one list (`versions`, from the load) and the scope is cluster-wide.
+fn from_version<'v>(scope: &Scope, versions: &'v BTreeMap<Kind, String>) -> Option<&'v String> {
+    match scope.namespace {
+        None => versions.get(&scope.kind),
+        Some(_) => None,
+    }
+}
+
+/// One watch per scope, tagged with its scope, each abortable by its handle. A scope with a
+/// list version in `versions` starts from it; the others (and every scope after an outage)
+/// list first.
 fn start_watches(
     client: &WatchClient,
     scopes: Vec<Scope>,
+    versions: &BTreeMap<Kind, String>,
 ) -> (SelectAll<Events>, HashMap<Scope, AbortHandle>) {
     let mut streams: SelectAll<Events> = SelectAll::new();
     let mut stoppers = HashMap::new();
     for scope in scopes {
         let (stopper, registration) = AbortHandle::new_pair();
         let tag = scope.clone();
-        let events = client
-            .watch(scope.kind, scope.namespace.clone())
-            .map(move |item| (tag.clone(), item));
+        let events = match from_version(&scope, versions) {
+            Some(version) => client.watch_from(scope.kind, None, version.clone()),
+            None => client.watch(scope.kind, scope.namespace.clone()),
+        }
+        .map(move |item| (tag.clone(), item));
         streams.push(Abortable::new(events, registration).boxed());
         stoppers.insert(scope, stopper);
     }

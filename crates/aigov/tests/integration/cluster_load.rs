@@ -166,6 +166,11 @@ async fn a_user_limited_to_some_namespaces_gets_partial_coverage_not_empty_kinds
         snapshot.coverage[&Kind::Pod].is_complete(),
         "pods are readable cluster-wide through the view role"
     );
+    assert!(snapshot.list_versions.contains_key(&Kind::Pod));
+    assert!(
+        !snapshot.list_versions.contains_key(&Kind::Secret),
+        "read namespace by namespace, secrets have no one list version"
+    );
 }
 
 #[tokio::test]
@@ -275,6 +280,52 @@ async fn continue_tokens_that_always_expire_make_the_kind_unknown() {
         snapshot.pods.is_empty(),
         "a half-read kind is not handed on as if complete"
     );
+}
+
+#[tokio::test]
+async fn a_list_restarted_after_its_continue_token_expired_keeps_the_restarted_lists_version() {
+    let t = Arc::new(common::demo_sim().await);
+    let connection = t.connect_as("aigov-demo-admin").await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(t.admin().await);
+    let version_now = || async {
+        let list = pods
+            .list(&kube::api::ListParams::default().limit(1))
+            .await
+            .unwrap();
+        list.metadata.resource_version.unwrap()
+    };
+    let before = version_now().await;
+    // After the first page: writes, then a compaction, so the continue token is too old.
+    let sim = t.clone();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let compact_once: aigov_kube::load::ProgressFn = Arc::new(move |p: Progress| {
+        if p.kind == Kind::Pod && !p.done && !done.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            assert!(sim.sim.apply_demo_drift() > 0);
+            sim.sim.compact();
+        }
+    });
+    let options = LoadOptions {
+        kinds: vec![Kind::Pod],
+        page_size: 5,
+        ..Default::default()
+    };
+    let snapshot = load(&connection, &options, compact_once).await;
+    let after = version_now().await;
+    assert_ne!(before, after);
+    assert_eq!(snapshot.coverage[&Kind::Pod], Coverage::Complete);
+    assert_eq!(snapshot.pods.len(), t.sim.count("v1", "Pod"));
+    assert_eq!(
+        snapshot.list_versions.get(&Kind::Pod),
+        Some(&after),
+        "the restarted list's version, not the expired one's"
+    );
+    let expired = t
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods" && r.query.contains("continue=") && r.status == 410)
+        .count();
+    assert_eq!(expired, 1, "the list restarted once");
 }
 
 #[tokio::test]

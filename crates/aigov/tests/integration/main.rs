@@ -19,6 +19,7 @@ mod cli_plan;
 mod cli_reach;
 mod cli_unresponsive;
 mod cluster_load;
+mod cluster_watch;
 mod cluster_write;
 mod common;
 mod faults_load;

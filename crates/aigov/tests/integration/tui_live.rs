@@ -183,6 +183,14 @@ async fn a_change_in_the_cluster_shows_within_two_seconds_without_a_reload() {
     assert!(!has_pod(&first, "live-latest"));
     watchers_up(&t, ADMIN).await;
     let loads = d.seen.iter().filter(|s| s.starts_with("Connected")).count();
+    // The watchers start from the load's list versions: only the load listed the pods.
+    let pod_lists = t
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.user == ADMIN && r.path == "/api/v1/pods" && !r.query.contains("watch=true"))
+        .count();
+    assert_eq!(pod_lists, t.sim.count("v1", "Pod").div_ceil(500));
 
     let pods: Api<Pod> = Api::namespaced(admin.clone(), "ml-training");
     pods.create(
