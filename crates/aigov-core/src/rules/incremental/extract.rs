@@ -48,9 +48,9 @@ pub(super) fn default_account_namespaces(binding: &Binding) -> impl Iterator<Ite
 }
 
 /// For each of `namespaces`, what its findings depend on: its Namespace object and every
-/// namespaced object in it; the PersistentVolumes its claims name; every StorageClass, role
-/// and admission object; its RoleBindings, every ClusterRoleBinding, and the bindings that name
-/// its `default` ServiceAccount. One pass over each list, whatever the number of namespaces.
+/// namespaced object in it; the PersistentVolumes its claims name; every StorageClass and
+/// admission object; its RoleBindings, every ClusterRoleBinding, and the bindings that name its
+/// `default` ServiceAccount, with the roles they can refer to. One pass over each list, whatever the number of namespaces.
 pub(super) fn namespace_parts(
     snapshot: &Snapshot,
     namespaces: &BTreeSet<String>,
@@ -61,7 +61,6 @@ pub(super) fn namespace_parts(
         .iter()
         .map(|_| Snapshot {
             storage_classes: snapshot.storage_classes.clone(),
-            roles: snapshot.roles.clone(),
             admission_policies: snapshot.admission_policies.clone(),
             admission_bindings: snapshot.admission_bindings.clone(),
             ..frame(snapshot)
@@ -105,6 +104,21 @@ pub(super) fn namespace_parts(
         for &i in &wanted {
             parts[i].bindings.push(binding.clone());
         }
+    }
+    // ClusterRoles, and the Roles of the namespaces whose bindings the part holds: every
+    // role its bindings can refer to. (Data reach also lists the resourceNames of every role,
+    // but only to share answers between names no rule lists; the answers are the same.)
+    for (i, part) in parts.iter_mut().enumerate() {
+        let mut homes: BTreeSet<&str> = part
+            .bindings
+            .iter()
+            .map(|b| b.meta.namespace.as_str())
+            .collect();
+        homes.insert(names[i]);
+        part.roles = (snapshot.roles.iter())
+            .filter(|r| r.is_cluster_role() || homes.contains(r.meta.namespace.as_str()))
+            .cloned()
+            .collect();
     }
     // Which parts claim each volume name; it borrows the parts, so it is used up before
     // the volumes are pushed into them.

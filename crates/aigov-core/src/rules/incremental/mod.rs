@@ -22,7 +22,9 @@
 //!
 //! A batch then re-evaluates (see `scope`): each namespace it changes objects in; the bindings
 //! when it changes RBAC objects, ServiceAccounts or Namespaces, or when a namespace's
-//! classification or uses changed; the cluster when it changes PersistentVolumes; the
+//! classification or its AI workloads' claims changed, or the ConfigMaps they use where some
+//! binding may write ConfigMaps (RBAC-010 reads them for no other); the cluster when it
+//! changes PersistentVolumes; the
 //! namespaces of the claims on a changed volume or StorageClass; for RBAC changes, the
 //! namespace of each RoleBinding whose object or effective rules changed (data reach) and the
 //! namespaces whose `default` ServiceAccount such a binding names (RBAC-009).
@@ -54,7 +56,7 @@ use super::permissions::{Context, evaluate_context};
 use super::{Evaluation, Inputs, NamespaceClass, View, unsorted};
 use crate::model::snapshot::Change;
 use crate::model::{Coverage, Kind, Snapshot};
-use state::{LinkIndex, Links, Uses};
+use state::{LinkIndex, Links, Uses, Writers};
 use std::collections::BTreeMap;
 use store::{Bucket, Entry, Owner, OwnerRef, Store, owner_of};
 
@@ -113,6 +115,7 @@ pub struct Incremental<'a> {
     classes: BTreeMap<String, NamespaceClass>,
     states: BTreeMap<String, NamespaceState>,
     links: LinkIndex,
+    writers: Writers,
     /// Why batches cannot be scoped for now (every batch is then evaluated in full).
     unscoped: Option<&'static str>,
     last: Recomputed,
@@ -135,6 +138,7 @@ impl<'a> Incremental<'a> {
             classes: BTreeMap::new(),
             states: BTreeMap::new(),
             links: LinkIndex::default(),
+            writers: Writers::default(),
             unscoped: None,
             last: Recomputed::default(),
         };
@@ -226,7 +230,7 @@ impl<'a> Incremental<'a> {
             let owner = Owner::Namespace(namespace.clone());
             let bucket = bucket_of(unsorted(&view, &self.inputs), &owner)?;
             let class = view.namespaces.get(namespace).cloned();
-            let uses = state::uses(&view).remove(namespace).unwrap_or_default();
+            let uses = state::uses(&view).0.remove(namespace).unwrap_or_default();
             evaluated.push((owner, bucket, class, uses, Links::of(part)));
         }
         for (owner, _, _, _, links) in &evaluated {
@@ -249,8 +253,9 @@ impl<'a> Incremental<'a> {
             };
             let was_ai = self.classes.get(namespace).is_some_and(|c| c.ai);
             let is_ai = class.as_ref().is_some_and(|c| c.ai);
-            let old_uses = self.states.get(namespace).map(|s| &s.uses);
-            bindings |= was_ai != is_ai || old_uses.unwrap_or(&Uses::default()) != &uses;
+            let unused = Uses::default();
+            let old_uses = self.states.get(namespace).map_or(&unused, |s| &s.uses);
+            bindings |= was_ai != is_ai || old_uses.differs(&uses, &self.writers, namespace);
             match class {
                 Some(class) => self.classes.insert(namespace.clone(), class),
                 None => self.classes.remove(namespace),
@@ -263,7 +268,9 @@ impl<'a> Incremental<'a> {
             updates.push((Owner::Cluster, self.cluster_bucket()?));
         }
         if bindings {
-            updates.push((Owner::Bindings, self.bindings_bucket()?));
+            let (bucket, writers) = self.bindings_bucket()?;
+            self.writers = writers;
+            updates.push((Owner::Bindings, bucket));
         }
         self.last = Recomputed {
             namespaces: plan.namespaces.into_iter().collect(),
@@ -283,7 +290,7 @@ impl<'a> Incremental<'a> {
 
     /// The binding rules over a view of the RBAC objects, given every namespace's
     /// classification and the uses kept per namespace instead of the workloads themselves.
-    fn bindings_bucket(&self) -> Result<Bucket, &'static str> {
+    fn bindings_bucket(&self) -> Result<(Bucket, Writers), &'static str> {
         let part = extract::rbac_part(&self.snapshot);
         let mut view = View::new(&part, &self.inputs.settings);
         view.namespaces = self.classes.clone();
@@ -306,7 +313,7 @@ impl<'a> Incremental<'a> {
             .collect();
         let mut out = Vec::new();
         evaluate_context(&ctx, &mut out);
-        bucket_of(out, &Owner::Bindings)
+        Ok((bucket_of(out, &Owner::Bindings)?, Writers::of(&ctx)))
     }
 
     /// Evaluate everything and rebuild what is kept per owner and per namespace.
@@ -329,7 +336,8 @@ impl<'a> Incremental<'a> {
                 .push(Entry { key, finding });
         }
         self.classes = view.namespaces.clone();
-        let mut uses = state::uses(&view);
+        let (mut uses, writers) = state::uses(&view);
+        self.writers = writers;
         drop(view);
         let links = state::links_by_namespace(&self.snapshot);
         self.links = LinkIndex::default();

@@ -3,7 +3,7 @@
 //! together (to notice an object owned across namespaces, which the scoping cannot follow).
 
 use crate::model::{Meta, Snapshot};
-use crate::rules::permissions::Context;
+use crate::rules::permissions::{Context, writes_config_maps};
 use crate::rules::view::View;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +23,49 @@ pub(super) struct Uses {
     pub existing: BTreeSet<String>,
 }
 
-/// The uses of every namespace of a view, from the same [`Context`] the RBAC rules build.
-pub(super) fn uses(view: &View) -> BTreeMap<String, Uses> {
+/// Where some binding may write ConfigMaps: RBAC-010 reads which ConfigMaps AI workloads use
+/// (and which exist) only for such bindings, in their namespace or, for a ClusterRoleBinding,
+/// in every AI namespace.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Writers {
+    pub everywhere: bool,
+    pub namespaces: BTreeSet<String>,
+}
+
+impl Writers {
+    pub(super) fn of(ctx: &Context) -> Self {
+        let mut writers = Writers::default();
+        for bound in ctx.bindings.iter().filter(|b| writes_config_maps(b.rules)) {
+            if bound.is_cluster() {
+                writers.everywhere = true;
+            } else {
+                writers.namespaces.insert(bound.namespace().to_string());
+            }
+        }
+        writers
+    }
+
+    pub(super) fn write_in(&self, namespace: &str) -> bool {
+        self.everywhere || self.namespaces.contains(namespace)
+    }
+}
+
+impl Uses {
+    /// Whether the binding rules may read this namespace differently after `self` became
+    /// `now`: its AI status aside, the claims always count (RBAC-003), the ConfigMaps only
+    /// where some binding may write them (RBAC-010).
+    pub(super) fn differs(&self, now: &Uses, writers: &Writers, namespace: &str) -> bool {
+        self.data != now.data
+            || (writers.write_in(namespace)
+                && (self.listed != now.listed
+                    || self.config_maps != now.config_maps
+                    || self.existing != now.existing))
+    }
+}
+
+/// The uses of every namespace of a view, from the same [`Context`] the RBAC rules build,
+/// with where its bindings may write ConfigMaps.
+pub(super) fn uses(view: &View) -> (BTreeMap<String, Uses>, Writers) {
     let ctx = Context::new(view);
     let mut out: BTreeMap<String, Uses> = BTreeMap::new();
     for namespace in &ctx.data_namespaces {
@@ -43,7 +84,7 @@ pub(super) fn uses(view: &View) -> BTreeMap<String, Uses> {
             .map(|name| name.to_string())
             .collect();
     }
-    out
+    (out, Writers::of(&ctx))
 }
 
 fn hash(text: &str) -> u64 {

@@ -19,6 +19,7 @@ pub use context::{Who, classify, describe_rule, subject_label};
 pub use info::*;
 
 pub(crate) use context::Context;
+pub(crate) use grants::writes_config_maps;
 
 use super::finding::Finding;
 use super::view::View;

@@ -98,11 +98,28 @@ fn the_binding_rules_run_again_only_when_what_they_read_changes() {
     // New data in a ConfigMap the AI workloads use: existence and use unchanged.
     step(&mut live, upsert(config_map("ml", "model-config", false)));
     assert!(!live.last_recomputed().bindings);
-    // An AI pod that uses it: RBAC-010 names the ConfigMap's users.
+    // An AI pod that uses it: RBAC-010 lists its users, and ml's developers may write it.
     step(&mut live, upsert(pod("ml", "new", 0, 0, 8 | 32, 0)));
     assert!(live.last_recomputed().bindings);
-    // The namespace loses its AI label and its workloads keep it AI: nothing flips... but
-    // labelled false, it is no longer AI, which every ClusterRoleBinding's scope reads.
+    // In lab only alice may write ConfigMaps, through a ClusterRoleBinding.
+    step(&mut live, upsert(pod("lab", "new", 0, 0, 8 | 32, 0)));
+    assert!(live.last_recomputed().bindings);
+    step(
+        &mut live,
+        vec![Change::Remove(ObjectKey::new(
+            Kind::ClusterRoleBinding,
+            "",
+            "crb-2",
+        ))],
+    );
+    // Now nobody may: the binding rules do not read lab's ConfigMap users.
+    step(
+        &mut live,
+        vec![Change::Remove(ObjectKey::new(Kind::Pod, "lab", "new"))],
+    );
+    let last = live.last_recomputed();
+    assert!(!last.bindings && last.full.is_none());
+    // Labelled false, ml is no longer AI, which every binding's scope reads.
     step(&mut live, upsert(namespace("ml", 2, 1)));
     let last = live.last_recomputed();
     assert!(last.bindings && last.full.is_none());
