@@ -24,16 +24,22 @@
 //! when it changes RBAC objects, ServiceAccounts or Namespaces, or when a namespace's
 //! classification or its AI workloads' claims changed, or the ConfigMaps they use where some
 //! binding may write ConfigMaps (RBAC-010 reads them for no other); the cluster when it
-//! changes PersistentVolumes; the
-//! namespaces of the claims on a changed volume or StorageClass; for RBAC changes, the
-//! namespace of each RoleBinding whose object or effective rules changed (data reach) and the
-//! namespaces whose `default` ServiceAccount such a binding names (RBAC-009).
+//! changes PersistentVolumes; the namespaces of the claims on a changed volume or
+//! StorageClass; for RBAC changes, the namespace of each RoleBinding whose object or effective
+//! rules changed (data reach) and the namespaces whose `default` ServiceAccount such a binding
+//! names (RBAC-009).
+//!
+//! Cost: applying a batch is one pass over each list it touches (`Snapshot::apply`); finding
+//! a namespace's objects is one more pass over the namespaced lists, after which they are
+//! moved out of the snapshot and back rather than copied; the rules then run over that
+//! namespace alone. The binding rules run over the RBAC objects, kept in step with the
+//! snapshot by the same changes, and the uses kept per namespace.
 //!
 //! Everything is evaluated again (`Recomputed::full` says why) when: the coverage or the
 //! inputs change; an admission policy or binding changes (ADM-001 in every AI namespace); a
 //! kind is listed again in every namespace; a ClusterRoleBinding whose rules can grant what
-//! data reach asks about changes (reach in every namespace); more than a quarter of the
-//! namespaces are touched (cheaper whole); or the snapshot holds what the scoping cannot
+//! data reach asks about changes (reach in every namespace); more than 16 namespaces and a
+//! quarter of them are touched (cheaper whole); or the snapshot holds what the scoping cannot
 //! follow: an object owned by uid from another namespace (a view links owners across
 //! namespaces), a namespaced object without a namespace, a namespace name with `/` or `#`, or
 //! a finding key of another shape. When unsure, it widens.
@@ -56,7 +62,7 @@ use super::permissions::{Context, evaluate_context};
 use super::{Evaluation, Inputs, NamespaceClass, View, unsorted};
 use crate::model::snapshot::Change;
 use crate::model::{Coverage, Kind, Snapshot};
-use state::{LinkIndex, Links, Uses, Writers};
+use state::{LinkIndex, Links, RbacPart, Uses, Writers};
 use std::collections::BTreeMap;
 use store::{Bucket, Entry, Owner, OwnerRef, Store, owner_of};
 
@@ -116,6 +122,7 @@ pub struct Incremental<'a> {
     states: BTreeMap<String, NamespaceState>,
     links: LinkIndex,
     writers: Writers,
+    rbac: RbacPart,
     /// Why batches cannot be scoped for now (every batch is then evaluated in full).
     unscoped: Option<&'static str>,
     last: Recomputed,
@@ -139,6 +146,8 @@ impl<'a> Incremental<'a> {
             states: BTreeMap::new(),
             links: LinkIndex::default(),
             writers: Writers::default(),
+            // Built from the snapshot by the first evaluation.
+            rbac: RbacPart::of(&Snapshot::default()),
             unscoped: None,
             last: Recomputed::default(),
         };
@@ -188,14 +197,24 @@ impl<'a> Incremental<'a> {
     /// Apply `changes` to the snapshot in place, in order, and evaluate again what they can
     /// affect. Returns how the findings changed.
     pub fn apply(&mut self, changes: Vec<Change>) -> Delta {
-        let before = scope::Before::of(&self.snapshot, &changes);
+        let before = scope::Before::of(&changes);
+        let mirrored: Vec<Change> = (changes.iter())
+            .filter(|c| RbacPart::holds(c.kind()))
+            .cloned()
+            .collect();
         if !self.snapshot.apply(changes) {
             self.last = Recomputed::default();
             return Delta::default();
         }
-        let plan = before.plan(&self.snapshot);
+        let (plan, index) = before.plan(&self.snapshot, &self.rbac);
         if let Some(reason) = self.unscoped.or(plan.full) {
             return self.full(reason);
+        }
+        if !mirrored.is_empty() {
+            self.rbac.part.apply(mirrored);
+        }
+        if let Some(index) = index {
+            self.rbac.index = index;
         }
         let known = self.classes.len().max(self.states.len());
         if plan.namespaces.len() > 16 && 4 * plan.namespaces.len() > known {
@@ -223,15 +242,19 @@ impl<'a> Incremental<'a> {
     fn scoped(&mut self, plan: scope::Plan) -> Result<Delta, &'static str> {
         let mut updates: Vec<(Owner, Bucket)> = Vec::new();
         let mut bindings = plan.bindings;
-        let parts = extract::namespace_parts(&self.snapshot, &plan.namespaces);
-        let mut evaluated = Vec::with_capacity(parts.len());
-        for (namespace, part) in &parts {
-            let view = View::new(part, &self.inputs.settings);
+        let positions = extract::positions(&self.snapshot, &plan.namespaces);
+        let mut evaluated = Vec::with_capacity(positions.len());
+        for (namespace, at) in &positions {
+            // The namespace's objects are moved out of the snapshot while the rules read them
+            // and moved back when `part` is dropped.
+            let part = extract::Borrowed::new(&mut self.snapshot, at);
+            let view = View::new(part.part(), &self.inputs.settings);
             let owner = Owner::Namespace(namespace.clone());
             let bucket = bucket_of(unsorted(&view, &self.inputs), &owner)?;
             let class = view.namespaces.get(namespace).cloned();
             let uses = state::uses(&view).0.remove(namespace).unwrap_or_default();
-            evaluated.push((owner, bucket, class, uses, Links::of(part)));
+            let links = Links::of(part.part());
+            evaluated.push((owner, bucket, class, uses, links));
         }
         for (owner, _, _, _, links) in &evaluated {
             if let Owner::Namespace(namespace) = owner
@@ -291,16 +314,17 @@ impl<'a> Incremental<'a> {
     /// The binding rules over a view of the RBAC objects, given every namespace's
     /// classification and the uses kept per namespace instead of the workloads themselves.
     fn bindings_bucket(&self) -> Result<(Bucket, Writers), &'static str> {
-        let part = extract::rbac_part(&self.snapshot);
-        let mut view = View::new(&part, &self.inputs.settings);
+        let mut view = View::new(&self.rbac.part, &self.inputs.settings);
         view.namespaces = self.classes.clone();
         let mut ctx = Context::new(&view);
+        let writers = Writers::of(&ctx);
         ctx.data_namespaces = (self.states.iter())
             .filter(|(_, s)| s.uses.data)
             .map(|(n, _)| n.as_str())
             .collect();
+        // Only RBAC-010 reads them, and only for bindings that may write ConfigMaps.
         ctx.config_maps = (self.states.iter())
-            .filter(|(_, s)| s.uses.listed)
+            .filter(|(n, s)| s.uses.listed && writers.write_in(n))
             .map(|(n, s)| {
                 let maps = (s.uses.config_maps.iter())
                     .map(|(name, users)| (name.as_str(), users.clone()))
@@ -313,11 +337,12 @@ impl<'a> Incremental<'a> {
             .collect();
         let mut out = Vec::new();
         evaluate_context(&ctx, &mut out);
-        Ok((bucket_of(out, &Owner::Bindings)?, Writers::of(&ctx)))
+        Ok((bucket_of(out, &Owner::Bindings)?, writers))
     }
 
     /// Evaluate everything and rebuild what is kept per owner and per namespace.
     fn full(&mut self, reason: &'static str) -> Delta {
+        self.rbac = RbacPart::of(&self.snapshot);
         let view = View::new(&self.snapshot, &self.inputs.settings);
         let mut by_owner: BTreeMap<Owner, Vec<Entry>> = BTreeMap::new();
         let mut unscoped = irregular(&self.snapshot);
@@ -400,4 +425,12 @@ fn irregular(snapshot: &Snapshot) -> Option<&'static str> {
         _ => false,
     });
     (bad_namespace || bad_coverage).then_some(scope::IRREGULAR)
+}
+
+#[cfg(test)]
+impl Incremental<'_> {
+    /// Whether what is kept in step with the snapshot (the RBAC part) equals a fresh copy.
+    pub(super) fn caches_are_fresh(&self) -> bool {
+        self.rbac.is_fresh(&self.snapshot)
+    }
 }

@@ -2,8 +2,9 @@
 //! workloads use that the binding rules read, and the owner uids that tie its objects
 //! together (to notice an object owned across namespaces, which the scoping cannot follow).
 
-use crate::model::{Meta, Snapshot};
+use crate::model::{Kind, Meta, Snapshot};
 use crate::rules::permissions::{Context, writes_config_maps};
+use crate::rules::rbac::RbacIndex;
 use crate::rules::view::View;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::collections::{BTreeMap, BTreeSet};
@@ -194,5 +195,55 @@ impl LinkIndex {
                 .uids
                 .iter()
                 .any(|u| elsewhere(&self.refs, u, links.owners.contains(u)))
+    }
+}
+
+/// What the binding rules read besides the workloads (every Namespace, ServiceAccount, role
+/// and binding, and the coverage), kept in step with the snapshot by the same changes so it is
+/// not copied for every batch; and the index of its roles and bindings.
+pub(super) struct RbacPart {
+    pub part: Snapshot,
+    pub index: RbacIndex,
+}
+
+impl RbacPart {
+    pub(super) fn of(snapshot: &Snapshot) -> Self {
+        let part = super::extract::rbac_part(snapshot);
+        let index = RbacIndex::new(&part.roles, &part.bindings);
+        RbacPart { part, index }
+    }
+
+    /// Whether the part holds objects of `kind`.
+    pub(super) fn holds(kind: Kind) -> bool {
+        matches!(
+            kind,
+            Kind::Namespace
+                | Kind::ServiceAccount
+                | Kind::Role
+                | Kind::ClusterRole
+                | Kind::RoleBinding
+                | Kind::ClusterRoleBinding
+        )
+    }
+
+    /// Whether the part holds what a fresh copy of `snapshot` would, with the same index.
+    #[cfg(test)]
+    pub(super) fn is_fresh(&self, snapshot: &Snapshot) -> bool {
+        let fresh = RbacPart::of(snapshot);
+        let rules = |index: &RbacIndex| -> Vec<Option<Vec<crate::model::rbac::PolicyRule>>> {
+            (snapshot.bindings.iter())
+                .map(|b| {
+                    index
+                        .effective_rules(b.role_ref.kind, &b.role_ref.name, &b.meta.namespace)
+                        .map(<[_]>::to_vec)
+                })
+                .collect()
+        };
+        self.part.namespaces == fresh.part.namespaces
+            && self.part.service_accounts == fresh.part.service_accounts
+            && self.part.roles == fresh.part.roles
+            && self.part.bindings == fresh.part.bindings
+            && self.part.coverage == fresh.part.coverage
+            && rules(&self.index) == rules(&fresh.index)
     }
 }

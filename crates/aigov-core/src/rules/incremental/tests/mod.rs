@@ -184,6 +184,20 @@ fn an_unchanged_object_changes_nothing_and_a_namespaced_object_without_namespace
     assert!(live.last_recomputed().full.is_some());
 }
 
+#[test]
+fn new_inputs_are_evaluated_in_full() {
+    let mut live = live();
+    let before = live.evaluation().findings;
+    let mut inputs = Inputs::default();
+    inputs.settings.ai.threshold = 100;
+    let delta = live.set_inputs(inputs);
+    assert_eq!(live.last_recomputed().full, Some("inputs changed"));
+    let after = evaluate(live.snapshot(), live.inputs()).findings;
+    assert_eq!(live.evaluation().findings, after);
+    assert!(!delta.is_empty());
+    assert_eq!(delta, reference_delta(&before, &after));
+}
+
 /// The demo platform (the simulator's), as a snapshot.
 fn demo() -> Snapshot {
     let mut snapshot = Snapshot::default();
