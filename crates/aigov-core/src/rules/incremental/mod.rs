@@ -15,7 +15,7 @@
 //! - **the bindings**: RBAC-001..008 and 010, keyed by RoleBinding or ClusterRoleBinding.
 //!   These read every binding and role, every namespace's classification, the ServiceAccounts
 //!   and Namespaces that exist, and, per AI namespace, what its AI workloads use (claims,
-//!   ConfigMaps). The evaluator keeps that last part per namespace ([`state::Uses`]) and runs
+//!   ConfigMaps). The evaluator keeps that last part per namespace (`state::Uses`) and runs
 //!   the RBAC rules over a view of the RBAC objects alone, given those uses;
 //! - **the cluster**: PersistentVolumes (REACH-005) and cluster-wide gaps, from the volumes and
 //!   the coverage alone.
