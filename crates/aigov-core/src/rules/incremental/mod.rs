@@ -15,23 +15,31 @@
 //! - **the bindings**: RBAC-001..008 and 010, keyed by RoleBinding or ClusterRoleBinding.
 //!   These read every binding and role, every namespace's classification, the ServiceAccounts
 //!   and Namespaces that exist, and, per AI namespace, what its AI workloads use (claims,
-//!   ConfigMaps). The evaluator keeps that last part per namespace ([`state::Uses`]) and runs
+//!   ConfigMaps). The evaluator keeps that last part per namespace (`state::Uses`) and runs
 //!   the RBAC rules over a view of the RBAC objects alone, given those uses;
 //! - **the cluster**: PersistentVolumes (REACH-005) and cluster-wide gaps, from the volumes and
 //!   the coverage alone.
 //!
 //! A batch then re-evaluates (see `scope`): each namespace it changes objects in; the bindings
 //! when it changes RBAC objects, ServiceAccounts or Namespaces, or when a namespace's
-//! classification or uses changed; the cluster when it changes PersistentVolumes; the
-//! namespaces of the claims on a changed volume or StorageClass; for RBAC changes, the
-//! namespace of each RoleBinding whose object or effective rules changed (data reach) and the
-//! namespaces whose `default` ServiceAccount such a binding names (RBAC-009).
+//! classification or its AI workloads' claims changed, or the ConfigMaps they use where some
+//! binding may write ConfigMaps (RBAC-010 reads them for no other); the cluster when it
+//! changes PersistentVolumes; the namespaces of the claims on a changed volume or
+//! StorageClass; for RBAC changes, the namespace of each RoleBinding whose object or effective
+//! rules changed (data reach) and the namespaces whose `default` ServiceAccount such a binding
+//! names (RBAC-009).
+//!
+//! Cost: applying a batch is one pass over each list it touches (`Snapshot::apply`); finding
+//! a namespace's objects is one more pass over the namespaced lists, after which they are
+//! moved out of the snapshot and back rather than copied; the rules then run over that
+//! namespace alone. The binding rules run over the RBAC objects, kept in step with the
+//! snapshot by the same changes, and the uses kept per namespace.
 //!
 //! Everything is evaluated again (`Recomputed::full` says why) when: the coverage or the
 //! inputs change; an admission policy or binding changes (ADM-001 in every AI namespace); a
 //! kind is listed again in every namespace; a ClusterRoleBinding whose rules can grant what
-//! data reach asks about changes (reach in every namespace); more than a quarter of the
-//! namespaces are touched (cheaper whole); or the snapshot holds what the scoping cannot
+//! data reach asks about changes (reach in every namespace); more than 16 namespaces and a
+//! quarter of them are touched (cheaper whole); or the snapshot holds what the scoping cannot
 //! follow: an object owned by uid from another namespace (a view links owners across
 //! namespaces), a namespaced object without a namespace, or a namespace name with `/` or `#`.
 //! When unsure, it widens.
@@ -54,7 +62,7 @@ use super::permissions::{Context, evaluate_context};
 use super::{Evaluation, Inputs, NamespaceClass, View, unsorted};
 use crate::model::snapshot::Change;
 use crate::model::{Coverage, Kind, Snapshot};
-use state::{LinkIndex, Links, Uses};
+use state::{LinkIndex, Links, RbacPart, Uses, Writers};
 use std::collections::BTreeMap;
 use store::{Bucket, Entry, Owner, Store, owner_of};
 
@@ -113,6 +121,8 @@ pub struct Incremental<'a> {
     classes: BTreeMap<String, NamespaceClass>,
     states: BTreeMap<String, NamespaceState>,
     links: LinkIndex,
+    writers: Writers,
+    rbac: RbacPart,
     /// Why batches cannot be scoped for now (every batch is then evaluated in full).
     unscoped: Option<&'static str>,
     last: Recomputed,
@@ -134,6 +144,9 @@ impl<'a> Incremental<'a> {
             classes: BTreeMap::new(),
             states: BTreeMap::new(),
             links: LinkIndex::default(),
+            writers: Writers::default(),
+            // Built from the snapshot by the first evaluation.
+            rbac: RbacPart::of(&Snapshot::default()),
             unscoped: None,
             last: Recomputed::default(),
         };
@@ -184,14 +197,24 @@ impl<'a> Incremental<'a> {
     /// Apply `changes` to the snapshot in place, in order, and evaluate again what they can
     /// affect. Returns how the findings changed.
     pub fn apply(&mut self, changes: Vec<Change>) -> Delta {
-        let before = scope::Before::of(&self.snapshot, &changes);
+        let before = scope::Before::of(&changes);
+        let mirrored: Vec<Change> = (changes.iter())
+            .filter(|c| RbacPart::holds(c.kind()))
+            .cloned()
+            .collect();
         if !self.snapshot.apply(changes) {
             self.last = Recomputed::default();
             return Delta::default();
         }
-        let plan = before.plan(&self.snapshot);
+        let (plan, index) = before.plan(&self.snapshot, &self.rbac);
         if let Some(reason) = self.unscoped.or(plan.full) {
             return self.full(reason);
+        }
+        if !mirrored.is_empty() {
+            self.rbac.part.apply(mirrored);
+        }
+        if let Some(index) = index {
+            self.rbac.index = index;
         }
         let known = self.classes.len().max(self.states.len());
         if plan.namespaces.len() > 16 && 4 * plan.namespaces.len() > known {
@@ -219,15 +242,19 @@ impl<'a> Incremental<'a> {
     fn scoped(&mut self, plan: scope::Plan) -> Result<Delta, &'static str> {
         let mut updates: Vec<(Owner, Bucket)> = Vec::new();
         let mut bindings = plan.bindings;
-        let parts = extract::namespace_parts(&self.snapshot, &plan.namespaces);
-        let mut evaluated = Vec::with_capacity(parts.len());
-        for (namespace, part) in &parts {
-            let view = View::new(part, &self.inputs.settings);
+        let positions = extract::positions(&self.snapshot, &plan.namespaces);
+        let mut evaluated = Vec::with_capacity(positions.len());
+        for (namespace, at) in &positions {
+            // The namespace's objects are moved out of the snapshot while the rules read them
+            // and moved back when `part` is dropped.
+            let part = extract::Borrowed::new(&mut self.snapshot, at);
+            let view = View::new(part.part(), &self.inputs.settings);
             let owner = Owner::Namespace(namespace.clone());
             let bucket = bucket_of(unsorted(&view, &self.inputs), &owner);
             let class = view.namespaces.get(namespace).cloned();
-            let uses = state::uses(&view).remove(namespace).unwrap_or_default();
-            evaluated.push((owner, bucket, class, uses, Links::of(part)));
+            let uses = state::uses(&view).0.remove(namespace).unwrap_or_default();
+            let links = Links::of(part.part());
+            evaluated.push((owner, bucket, class, uses, links));
         }
         for (owner, _, _, _, links) in &evaluated {
             if let Owner::Namespace(namespace) = owner
@@ -249,8 +276,9 @@ impl<'a> Incremental<'a> {
             };
             let was_ai = self.classes.get(namespace).is_some_and(|c| c.ai);
             let is_ai = class.as_ref().is_some_and(|c| c.ai);
-            let old_uses = self.states.get(namespace).map(|s| &s.uses);
-            bindings |= was_ai != is_ai || old_uses.unwrap_or(&Uses::default()) != &uses;
+            let unused = Uses::default();
+            let old_uses = self.states.get(namespace).map_or(&unused, |s| &s.uses);
+            bindings |= was_ai != is_ai || old_uses.differs(&uses, &self.writers, namespace);
             match class {
                 Some(class) => self.classes.insert(namespace.clone(), class),
                 None => self.classes.remove(namespace),
@@ -263,7 +291,9 @@ impl<'a> Incremental<'a> {
             updates.push((Owner::Cluster, self.cluster_bucket()));
         }
         if bindings {
-            updates.push((Owner::Bindings, self.bindings_bucket()));
+            let (bucket, writers) = self.bindings_bucket();
+            self.writers = writers;
+            updates.push((Owner::Bindings, bucket));
         }
         self.last = Recomputed {
             namespaces: plan.namespaces.into_iter().collect(),
@@ -283,17 +313,18 @@ impl<'a> Incremental<'a> {
 
     /// The binding rules over a view of the RBAC objects, given every namespace's
     /// classification and the uses kept per namespace instead of the workloads themselves.
-    fn bindings_bucket(&self) -> Bucket {
-        let part = extract::rbac_part(&self.snapshot);
-        let mut view = View::new(&part, &self.inputs.settings);
+    fn bindings_bucket(&self) -> (Bucket, Writers) {
+        let mut view = View::new(&self.rbac.part, &self.inputs.settings);
         view.namespaces = self.classes.clone();
         let mut ctx = Context::new(&view);
+        let writers = Writers::of(&ctx);
         ctx.data_namespaces = (self.states.iter())
             .filter(|(_, s)| s.uses.data)
             .map(|(n, _)| n.as_str())
             .collect();
+        // Only RBAC-010 reads them, and only for bindings that may write ConfigMaps.
         ctx.config_maps = (self.states.iter())
-            .filter(|(_, s)| s.uses.listed)
+            .filter(|(n, s)| s.uses.listed && writers.write_in(n))
             .map(|(n, s)| {
                 let maps = (s.uses.config_maps.iter())
                     .map(|(name, users)| (name.as_str(), users.clone()))
@@ -306,11 +337,12 @@ impl<'a> Incremental<'a> {
             .collect();
         let mut out = Vec::new();
         evaluate_context(&ctx, &mut out);
-        bucket_of(out, &Owner::Bindings)
+        (bucket_of(out, &Owner::Bindings), writers)
     }
 
     /// Evaluate everything and rebuild what is kept per owner and per namespace.
     fn full(&mut self, reason: &'static str) -> Delta {
+        self.rbac = RbacPart::of(&self.snapshot);
         let view = View::new(&self.snapshot, &self.inputs.settings);
         let mut by_owner: BTreeMap<Owner, Vec<Entry>> = BTreeMap::new();
         let mut unscoped = irregular(&self.snapshot);
@@ -323,7 +355,8 @@ impl<'a> Incremental<'a> {
                 .push(Entry { key, finding });
         }
         self.classes = view.namespaces.clone();
-        let mut uses = state::uses(&view);
+        let (mut uses, writers) = state::uses(&view);
+        self.writers = writers;
         drop(view);
         let links = state::links_by_namespace(&self.snapshot);
         self.links = LinkIndex::default();
@@ -386,4 +419,12 @@ fn irregular(snapshot: &Snapshot) -> Option<&'static str> {
         _ => false,
     });
     (bad_namespace || bad_coverage).then_some(scope::IRREGULAR)
+}
+
+#[cfg(test)]
+impl Incremental<'_> {
+    /// Whether what is kept in step with the snapshot (the RBAC part) equals a fresh copy.
+    pub(super) fn caches_are_fresh(&self) -> bool {
+        self.rbac.is_fresh(&self.snapshot)
+    }
 }

@@ -5,12 +5,13 @@
 
 use crate::model::Snapshot;
 use crate::model::kinds::Kind;
-use crate::model::rbac::{Binding, PolicyRule, Role};
+use crate::model::rbac::{Binding, PolicyRule};
 use crate::model::snapshot::{Change, ObjectKey};
 use crate::rules::rbac::{RbacIndex, resource_matches, verb_matches};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::extract::default_account_namespaces;
+use super::state::RbacPart;
 
 /// What to evaluate again after a batch.
 #[derive(Debug, Default)]
@@ -26,8 +27,8 @@ pub(super) struct Plan {
 #[derive(Debug, Default)]
 pub(super) struct Before {
     plan: Plan,
-    /// The roles and bindings before the batch, when it changes any.
-    rbac: Option<(Vec<Role>, Vec<Binding>)>,
+    /// Whether it changes roles or bindings.
+    rbac: bool,
     volumes: BTreeSet<String>,
     classes: BTreeSet<String>,
 }
@@ -44,7 +45,7 @@ const RELISTED: &str = "a kind listed again in every namespace";
 const REACH: &str = "a cluster-wide grant that can change who reaches data";
 
 impl Before {
-    pub(super) fn of(snapshot: &Snapshot, changes: &[Change]) -> Self {
+    pub(super) fn of(changes: &[Change]) -> Self {
         let mut before = Before::default();
         for change in changes {
             match change {
@@ -71,9 +72,7 @@ impl Before {
                 }
             }
         }
-        if changes.iter().any(|c| is_rbac(c.kind())) {
-            before.rbac = Some((snapshot.roles.clone(), snapshot.bindings.clone()));
-        }
+        before.rbac = changes.iter().any(|c| is_rbac(c.kind()));
         before
     }
 
@@ -115,18 +114,17 @@ impl Before {
         }
     }
 
-    /// The plan, from the snapshot after the batch.
-    pub(super) fn plan(mut self, snapshot: &Snapshot) -> Plan {
+    /// The plan, from the snapshot after the batch and the RBAC objects before it (with the
+    /// index of the roles and bindings after it, when the batch changed them).
+    pub(super) fn plan(mut self, snapshot: &Snapshot, old: &RbacPart) -> (Plan, Option<RbacIndex>) {
         if self.plan.full.is_some() {
-            return self.plan;
+            return (self.plan, None);
         }
         if !self.volumes.is_empty() || !self.classes.is_empty() {
             self.claims(snapshot);
         }
-        if let Some((roles, bindings)) = self.rbac.take() {
-            self.rbac_changes(&roles, &bindings, snapshot);
-        }
-        self.plan
+        let index = self.rbac.then(|| self.rbac_changes(old, snapshot));
+        (self.plan, index)
     }
 
     /// A volume's or a class's change reaches the namespaces of the claims on it.
@@ -162,8 +160,8 @@ impl Before {
     /// namespaces whose `default` ServiceAccount they name, and data reach reads them in
     /// their own namespace (a RoleBinding) or in every namespace (a ClusterRoleBinding that
     /// grants what the reach engine asks about).
-    fn rbac_changes(&mut self, roles: &[Role], bindings: &[Binding], snapshot: &Snapshot) {
-        let old_index = RbacIndex::new(roles, bindings);
+    fn rbac_changes(&mut self, old: &RbacPart, snapshot: &Snapshot) -> RbacIndex {
+        let (bindings, old_index) = (&old.part.bindings, &old.index);
         let new_index = RbacIndex::new(&snapshot.roles, &snapshot.bindings);
         type Id<'a> = (bool, &'a str, &'a str);
         fn id(b: &Binding) -> (bool, &str, &str) {
@@ -181,7 +179,7 @@ impl Before {
         }
         for (old, new) in by_id.values() {
             let old: Vec<(&Binding, Option<&[PolicyRule]>)> =
-                old.iter().map(|b| (*b, rules(&old_index, b))).collect();
+                old.iter().map(|b| (*b, rules(old_index, b))).collect();
             let new: Vec<(&Binding, Option<&[PolicyRule]>)> =
                 new.iter().map(|b| (*b, rules(&new_index, b))).collect();
             if old == new {
@@ -200,6 +198,7 @@ impl Before {
                 }
             }
         }
+        new_index
     }
 }
 

@@ -2,8 +2,9 @@
 //! workloads use that the binding rules read, and the owner uids that tie its objects
 //! together (to notice an object owned across namespaces, which the scoping cannot follow).
 
-use crate::model::{Meta, Snapshot};
-use crate::rules::permissions::Context;
+use crate::model::{Kind, Meta, Snapshot};
+use crate::rules::permissions::{Context, writes_config_maps};
+use crate::rules::rbac::RbacIndex;
 use crate::rules::view::View;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +24,49 @@ pub(super) struct Uses {
     pub existing: BTreeSet<String>,
 }
 
-/// The uses of every namespace of a view, from the same [`Context`] the RBAC rules build.
-pub(super) fn uses(view: &View) -> BTreeMap<String, Uses> {
+/// Where some binding may write ConfigMaps: RBAC-010 reads which ConfigMaps AI workloads use
+/// (and which exist) only for such bindings, in their namespace or, for a ClusterRoleBinding,
+/// in every AI namespace.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Writers {
+    pub everywhere: bool,
+    pub namespaces: BTreeSet<String>,
+}
+
+impl Writers {
+    pub(super) fn of(ctx: &Context) -> Self {
+        let mut writers = Writers::default();
+        for bound in ctx.bindings.iter().filter(|b| writes_config_maps(b.rules)) {
+            if bound.is_cluster() {
+                writers.everywhere = true;
+            } else {
+                writers.namespaces.insert(bound.namespace().to_string());
+            }
+        }
+        writers
+    }
+
+    pub(super) fn write_in(&self, namespace: &str) -> bool {
+        self.everywhere || self.namespaces.contains(namespace)
+    }
+}
+
+impl Uses {
+    /// Whether the binding rules may read this namespace differently after `self` became
+    /// `now`: its AI status aside, the claims always count (RBAC-003), the ConfigMaps only
+    /// where some binding may write them (RBAC-010).
+    pub(super) fn differs(&self, now: &Uses, writers: &Writers, namespace: &str) -> bool {
+        self.data != now.data
+            || (writers.write_in(namespace)
+                && (self.listed != now.listed
+                    || self.config_maps != now.config_maps
+                    || self.existing != now.existing))
+    }
+}
+
+/// The uses of every namespace of a view, from the same [`Context`] the RBAC rules build,
+/// with where its bindings may write ConfigMaps.
+pub(super) fn uses(view: &View) -> (BTreeMap<String, Uses>, Writers) {
     let ctx = Context::new(view);
     let mut out: BTreeMap<String, Uses> = BTreeMap::new();
     for namespace in &ctx.data_namespaces {
@@ -43,7 +85,7 @@ pub(super) fn uses(view: &View) -> BTreeMap<String, Uses> {
             .map(|name| name.to_string())
             .collect();
     }
-    out
+    (out, Writers::of(&ctx))
 }
 
 fn hash(text: &str) -> u64 {
@@ -153,5 +195,55 @@ impl LinkIndex {
                 .uids
                 .iter()
                 .any(|u| elsewhere(&self.refs, u, links.owners.contains(u)))
+    }
+}
+
+/// What the binding rules read besides the workloads (every Namespace, ServiceAccount, role
+/// and binding, and the coverage), kept in step with the snapshot by the same changes so it is
+/// not copied for every batch; and the index of its roles and bindings.
+pub(super) struct RbacPart {
+    pub part: Snapshot,
+    pub index: RbacIndex,
+}
+
+impl RbacPart {
+    pub(super) fn of(snapshot: &Snapshot) -> Self {
+        let part = super::extract::rbac_part(snapshot);
+        let index = RbacIndex::new(&part.roles, &part.bindings);
+        RbacPart { part, index }
+    }
+
+    /// Whether the part holds objects of `kind`.
+    pub(super) fn holds(kind: Kind) -> bool {
+        matches!(
+            kind,
+            Kind::Namespace
+                | Kind::ServiceAccount
+                | Kind::Role
+                | Kind::ClusterRole
+                | Kind::RoleBinding
+                | Kind::ClusterRoleBinding
+        )
+    }
+
+    /// Whether the part holds what a fresh copy of `snapshot` would, with the same index.
+    #[cfg(test)]
+    pub(super) fn is_fresh(&self, snapshot: &Snapshot) -> bool {
+        let fresh = RbacPart::of(snapshot);
+        let rules = |index: &RbacIndex| -> Vec<Option<Vec<crate::model::rbac::PolicyRule>>> {
+            (snapshot.bindings.iter())
+                .map(|b| {
+                    index
+                        .effective_rules(b.role_ref.kind, &b.role_ref.name, &b.meta.namespace)
+                        .map(<[_]>::to_vec)
+                })
+                .collect()
+        };
+        self.part.namespaces == fresh.part.namespaces
+            && self.part.service_accounts == fresh.part.service_accounts
+            && self.part.roles == fresh.part.roles
+            && self.part.bindings == fresh.part.bindings
+            && self.part.coverage == fresh.part.coverage
+            && rules(&self.index) == rules(&fresh.index)
     }
 }

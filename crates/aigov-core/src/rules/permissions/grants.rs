@@ -256,6 +256,18 @@ fn pod_create_finding(
 /// At most this many ConfigMaps are named in one finding's evidence.
 const MAX_LISTED: usize = 10;
 
+/// Whether some rule may update, patch, delete or create ConfigMaps (whatever their names):
+/// only then does RBAC-010 read which ConfigMaps AI workloads use.
+pub(crate) fn writes_config_maps(rules: &[PolicyRule]) -> bool {
+    rules.iter().any(|r| {
+        ["update", "patch", "delete", "create"]
+            .iter()
+            .any(|v| verb_matches(r, v))
+            && api_group_matches(r, "")
+            && resource_matches(r, "configmaps", "")
+    })
+}
+
 /// The rules that let a binding modify the ConfigMaps AI workloads use in `scope`, and one
 /// evidence line per ConfigMap with the verbs. `None` when it can modify none of them.
 fn config_writes<'r>(
@@ -263,6 +275,10 @@ fn config_writes<'r>(
     bound: &BoundRole<'r>,
     scope: &[&str],
 ) -> Option<(Vec<Hit<'r>>, Vec<String>)> {
+    // Most roles write no ConfigMaps at all: then skip a request per ConfigMap and verb.
+    if !writes_config_maps(bound.rules) {
+        return None;
+    }
     let view = ctx.view;
     let mut used: Vec<Hit<'r>> = Vec::new();
     let mut lines: Vec<String> = Vec::new();

@@ -20,6 +20,7 @@ pub use grants::{Grant, narrowable_grant};
 pub use info::*;
 
 pub(crate) use context::Context;
+pub(crate) use grants::writes_config_maps;
 
 use super::finding::Finding;
 use super::view::View;

@@ -370,11 +370,13 @@ pub fn base() -> Snapshot {
         namespace("default", 0, 0),
         storage_class("encrypted", true),
         storage_class("plain", false),
-        cluster_role(0, 4, false),
+        cluster_role(0, 3, false),
         cluster_role(1, 1, true),
         cluster_role(3, 0, false),
         binding("", 0, 4, 1 | 16),
         binding("", 1, 3, 8),
+        // alice may write model-config everywhere (cr-0): RBAC-010 in every AI namespace.
+        binding("", 2, 0, 4),
     ];
     for (i, ns) in ["ml", "lab", "web"].into_iter().enumerate() {
         let ai = if ns == "web" { 1 } else { 8 | 16 | 32 };
@@ -387,7 +389,9 @@ pub fn base() -> Snapshot {
         objects.push(pv(ns, 0, false, 1, false));
         objects.push(service_account(ns, "default", 0));
         objects.push(service_account(ns, "runner", 0));
-        objects.push(role(ns, i as u8));
+        // ml's developers may write its model-config (RBAC-010), lab's create pods (RBAC-003
+        // reads its claims), web's exec.
+        objects.push(role(ns, [3, 2, 1][i]));
         objects.push(binding(ns, 0, 0, 1 | 8));
         objects.push(secret(ns, 1));
     }
@@ -406,7 +410,8 @@ pub enum Event {
 }
 
 pub fn event(variant: u8, a: u8, b: u8, c: u8, d: u8) -> Event {
-    let ns = NAMESPACES[usize::from(a) % NAMESPACES.len()];
+    // The AI namespaces twice as often: most of what the scoping decides happens there.
+    let ns = ["ml", "lab", "ml", "lab", "web", "default", "ops"][usize::from(a) % 7];
     let remove = |kind: Kind, namespace: &str, name: &str| {
         Event::Changes(vec![Change::Remove(ObjectKey::new(kind, namespace, name))])
     };

@@ -98,11 +98,28 @@ fn the_binding_rules_run_again_only_when_what_they_read_changes() {
     // New data in a ConfigMap the AI workloads use: existence and use unchanged.
     step(&mut live, upsert(config_map("ml", "model-config", false)));
     assert!(!live.last_recomputed().bindings);
-    // An AI pod that uses it: RBAC-010 names the ConfigMap's users.
+    // An AI pod that uses it: RBAC-010 lists its users, and ml's developers may write it.
     step(&mut live, upsert(pod("ml", "new", 0, 0, 8 | 32, 0)));
     assert!(live.last_recomputed().bindings);
-    // The namespace loses its AI label and its workloads keep it AI: nothing flips... but
-    // labelled false, it is no longer AI, which every ClusterRoleBinding's scope reads.
+    // In lab only alice may write ConfigMaps, through a ClusterRoleBinding.
+    step(&mut live, upsert(pod("lab", "new", 0, 0, 8 | 32, 0)));
+    assert!(live.last_recomputed().bindings);
+    step(
+        &mut live,
+        vec![Change::Remove(ObjectKey::new(
+            Kind::ClusterRoleBinding,
+            "",
+            "crb-2",
+        ))],
+    );
+    // Now nobody may: the binding rules do not read lab's ConfigMap users.
+    step(
+        &mut live,
+        vec![Change::Remove(ObjectKey::new(Kind::Pod, "lab", "new"))],
+    );
+    let last = live.last_recomputed();
+    assert!(!last.bindings && last.full.is_none());
+    // Labelled false, ml is no longer AI, which every binding's scope reads.
     step(&mut live, upsert(namespace("ml", 2, 1)));
     let last = live.last_recomputed();
     assert!(last.bindings && last.full.is_none());
@@ -165,6 +182,20 @@ fn an_unchanged_object_changes_nothing_and_a_namespaced_object_without_namespace
     assert_eq!(*live.last_recomputed(), super::Recomputed::default());
     step(&mut live, upsert(config_map("", "loose", true)));
     assert!(live.last_recomputed().full.is_some());
+}
+
+#[test]
+fn new_inputs_are_evaluated_in_full() {
+    let mut live = live();
+    let before = live.evaluation().findings;
+    let mut inputs = Inputs::default();
+    inputs.settings.ai.threshold = 100;
+    let delta = live.set_inputs(inputs);
+    assert_eq!(live.last_recomputed().full, Some("inputs changed"));
+    let after = evaluate(live.snapshot(), live.inputs()).findings;
+    assert_eq!(live.evaluation().findings, after);
+    assert!(!delta.is_empty());
+    assert_eq!(delta, reference_delta(&before, &after));
 }
 
 /// The demo platform (the simulator's), as a snapshot.

@@ -1,10 +1,12 @@
 //! The property: after every step of a random sequence of watch-like events (adds, updates,
-//! deletes, kinds listed again, coverage changes), the incremental evaluator's findings and
-//! classification equal a full evaluation of the same snapshot, and the delta it returned is
-//! exactly the difference between the previous and the new full results.
+//! deletes, kinds listed again, coverage changes), the incremental evaluator's snapshot holds
+//! what the same changes make of a copy, its findings and classification equal a full
+//! evaluation of that copy, and the delta it returned is exactly the difference between the
+//! previous and the new full results.
 
 use super::cluster::{Event, base, event};
 use super::{Incremental, reference_delta};
+use crate::model::Snapshot;
 use crate::model::image::ImageRef;
 use crate::rules::config::Baseline;
 use crate::rules::images::{RegistryFacts, TagFact, TagMove};
@@ -40,6 +42,28 @@ fn registry() -> RegistryFacts {
     facts
 }
 
+/// Whether two snapshots hold the same objects in the same order, and the same coverage.
+fn same_objects(a: &Snapshot, b: &Snapshot) -> bool {
+    a.coverage == b.coverage
+        && a.namespaces == b.namespaces
+        && a.pods == b.pods
+        && a.workloads == b.workloads
+        && a.pvcs == b.pvcs
+        && a.pvs == b.pvs
+        && a.storage_classes == b.storage_classes
+        && a.service_accounts == b.service_accounts
+        && a.config_maps == b.config_maps
+        && a.secrets == b.secrets
+        && a.services == b.services
+        && a.events == b.events
+        && a.roles == b.roles
+        && a.bindings == b.bindings
+        && a.network_policies == b.network_policies
+        && a.admission_policies == b.admission_policies
+        && a.admission_bindings == b.admission_bindings
+        && a.custom == b.custom
+}
+
 /// An event's numbers: its variant and four choices (see `cluster::event`).
 type Numbers = (u8, u8, u8, u8, u8);
 
@@ -58,8 +82,10 @@ proptest! {
         let settings = RulesConfig::default();
         let baseline = Baseline::capture(&View::new(&start, &settings), "2026-12-07T08:00:00Z");
         let inputs = Inputs { settings, baseline: Some(&baseline), registry: registry() };
+        // The same changes applied to a copy: what the evaluator's snapshot must equal.
+        let mut reference = start.clone();
         let mut live = Incremental::new(start, inputs.clone());
-        let mut before = evaluate(live.snapshot(), &inputs).findings;
+        let mut before = evaluate(&reference, &inputs).findings;
         for batch in steps {
             let mut changes = Vec::new();
             for (variant, a, b, c, d) in batch {
@@ -67,18 +93,22 @@ proptest! {
                     Event::Changes(more) => changes.extend(more),
                     // Applied at once, before the batch's changes, and checked on its own.
                     Event::Coverage(kind, coverage) => {
+                        reference.coverage.insert(kind, coverage.clone());
                         let delta = live.set_coverage(kind, coverage);
-                        let now = evaluate(live.snapshot(), &inputs).findings;
+                        let now = evaluate(&reference, &inputs).findings;
                         prop_assert_eq!(delta, reference_delta(&before, &now));
                         before = now;
                     }
                 }
             }
+            reference.apply(changes.clone());
             let delta = live.apply(changes);
-            let expected = evaluate(live.snapshot(), &inputs);
+            prop_assert!(same_objects(live.snapshot(), &reference));
+            let expected = evaluate(&reference, &inputs);
             let got = live.evaluation();
             prop_assert_eq!(&got.findings, &expected.findings, "after {:?}", live.last_recomputed());
             prop_assert_eq!(&got.namespaces, &expected.namespaces);
+            prop_assert!(live.caches_are_fresh());
             prop_assert_eq!(delta, reference_delta(&before, &expected.findings));
             before = expected.findings;
         }
