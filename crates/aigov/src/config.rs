@@ -13,14 +13,6 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
-impl Config {
-    pub fn print_warnings(&self) {
-        for w in &self.warnings {
-            eprintln!("aigov: warning: {}", aigov_core::sanitize::sanitize(w));
-        }
-    }
-}
-
 /// Read the config file if there is one.
 pub fn load() -> Config {
     let Some(path) = aigov_state::dirs::config_dir().map(|d| d.join("config.toml")) else {

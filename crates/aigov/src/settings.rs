@@ -129,10 +129,7 @@ impl Settings {
     /// Print config.toml's problems on stderr, once.
     pub fn print_config_warnings(&self) {
         for warning in &self.config_warnings {
-            eprintln!(
-                "aigov: warning: {}",
-                aigov_core::sanitize::sanitize(warning)
-            );
+            crate::engine::progress::print_warning(warning);
         }
     }
 }

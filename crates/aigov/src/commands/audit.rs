@@ -11,7 +11,7 @@ use crate::report::AuditFormat;
 use crate::report::findings::{self, FilterInfo, Report, ReportInput};
 use crate::settings::Settings;
 use aigov_core::model::{Kind, Snapshot};
-use aigov_core::rules::{Finding, Severity};
+use aigov_core::rules::{Evaluation, Finding, Severity};
 
 /// Whether a finding concerns one of `namespaces`. Cluster-scoped findings (an empty
 /// namespace: ClusterRoles, ClusterRoleBindings, PVs, ...) are always kept, because a
@@ -30,7 +30,12 @@ pub fn in_namespaces(finding: &Finding, namespaces: &[String]) -> bool {
     namespace.is_empty() || namespaces.iter().any(|n| n == namespace)
 }
 
-/// The findings to show: at or above `--min-severity`, and in `namespaces` (empty: all).
+/// Whether to show `finding`: at or above `--min-severity`, and in `namespaces` (empty: all).
+pub fn shows(finding: &Finding, filter: &FindingFilter, namespaces: &[String]) -> bool {
+    finding.severity >= filter.min_severity && in_namespaces(finding, namespaces)
+}
+
+/// The findings to show (see [`shows`]).
 pub fn apply_filter<'a>(
     findings: &'a [Finding],
     filter: &FindingFilter,
@@ -38,7 +43,7 @@ pub fn apply_filter<'a>(
 ) -> Vec<&'a Finding> {
     findings
         .iter()
-        .filter(|f| f.severity >= filter.min_severity && in_namespaces(f, namespaces))
+        .filter(|f| shows(f, filter, namespaces))
         .collect()
 }
 
@@ -114,7 +119,18 @@ pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error
     check_namespaces(&snapshot, &args.namespaces)?;
     let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);
     let result = outcome(&shown, args.filter.fail_on);
-    let report = Report::build(ReportInput {
+    print_report(
+        settings,
+        &report(&snapshot, &evaluation, args),
+        args.filter.format,
+    );
+    Ok(result)
+}
+
+/// The audit's report of `evaluation` over `snapshot`, with the findings `args` show.
+pub(super) fn report(snapshot: &Snapshot, evaluation: &Evaluation, args: &AuditArgs) -> Report {
+    let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);
+    Report::build(ReportInput {
         generated_at: findings::now(),
         origin: Some(&snapshot.origin),
         coverage: Some(&snapshot.coverage),
@@ -123,9 +139,7 @@ pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error
         findings: shown,
         filter: filter_info(&args.filter, &args.namespaces),
         locations: Default::default(),
-    });
-    print_report(settings, &report, args.filter.format);
-    Ok(result)
+    })
 }
 
 /// `aigov demo`, until the console lands: the audit of the built-in demo cluster, as a

@@ -8,18 +8,19 @@
 //! finding is printed only when the findings differ from the last ones printed, a resumed or
 //! re-listed watch never replays findings as new.
 
-use super::audit::{apply_filter, check_namespaces, filter_info, in_namespaces};
+use super::audit::{self, check_namespaces};
 use super::{Outcome, print_checked};
 use crate::cli::AuditArgs;
 use crate::engine::Error;
-use crate::engine::analysis::{load_snapshot, refuse_if_nothing_was_read, registry_facts};
+use crate::engine::analysis::{Loaded, inputs, load_inputs, refuse_if_nothing_was_read};
 use crate::engine::live::{Feed, Update};
 use crate::report::AuditFormat;
-use crate::report::findings::{self, FindingOut, Report, ReportInput};
+use crate::report::findings::{self, FindingOut};
 use crate::report::watch::{self, Change, Seen};
 use crate::settings::Settings;
 use aigov_core::rules::incremental::{Delta, Incremental};
-use aigov_core::rules::{Finding, Inputs, View};
+use clap::ValueEnum;
+
 use std::time::{Duration, Instant};
 
 pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error> {
@@ -27,44 +28,27 @@ pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error
         AuditFormat::Jsonl => true,
         AuditFormat::Table => false,
         other => {
+            let name = other.to_possible_value().map(|v| v.get_name().to_string());
             return Err(Error::Usage(format!(
                 "--watch prints a table or --format jsonl; {} is a document, not a stream",
-                format!("{other:?}").to_lowercase()
+                name.unwrap_or_default()
             )));
         }
     };
-    let (session, snapshot) = load_snapshot(settings).await?;
+    let Loaded {
+        session,
+        snapshot,
+        gathered,
+        baseline,
+    } = load_inputs(settings, true).await?;
     refuse_if_nothing_was_read(&snapshot)?;
     check_namespaces(&snapshot, &args.namespaces)?;
-    let view = View::new(&snapshot, &settings.rules);
-    let registry = registry_facts(settings, &session, &view)
-        .await?
-        .map(|gathered| gathered.facts)
-        .unwrap_or_default();
-    drop(view);
-    let baseline =
-        aigov_state::baseline::load_for(&session.connection.context).map_err(Error::Io)?;
-    let inputs = Inputs {
-        settings: settings.rules.clone(),
-        baseline: baseline.as_ref(),
-        registry,
-    };
     let started = Instant::now();
+    let inputs = inputs(settings, baseline.as_ref(), gathered.as_ref());
     let mut live = Incremental::new(snapshot, inputs);
     let evaluated_in = started.elapsed();
 
-    let evaluation = live.evaluation();
-    let shown = apply_filter(&evaluation.findings, &args.filter, &args.namespaces);
-    let report = Report::build(ReportInput {
-        generated_at: findings::now(),
-        origin: Some(&live.snapshot().origin),
-        coverage: Some(&live.snapshot().coverage),
-        namespaces: &evaluation.namespaces,
-        hidden: evaluation.findings.len() - shown.len(),
-        findings: shown,
-        filter: filter_info(&args.filter, &args.namespaces),
-        locations: Default::default(),
-    });
+    let report = audit::report(live.snapshot(), &live.evaluation(), args);
     let start = if jsonl {
         watch::existing_lines(&report)
     } else {
@@ -73,7 +57,6 @@ pub async fn run(settings: &Settings, args: &AuditArgs) -> Result<Outcome, Error
     if !print_checked(&start) {
         return Ok(Outcome::Yes);
     }
-    drop(evaluation);
     let mut feed = Feed::start(
         &session.options,
         &session.connection,
@@ -138,18 +121,15 @@ struct Stream<'a> {
 }
 
 impl Stream<'_> {
-    fn shows(&self, finding: &Finding) -> bool {
-        finding.severity >= self.args.filter.min_severity
-            && in_namespaces(finding, &self.args.namespaces)
-    }
-
     /// Print what a batch changed; false when stdout is closed.
     fn delta(&self, delta: &Delta, seen: &Seen) -> bool {
         let changes = (delta.added.iter().map(|f| (Change::New, f)))
             .chain(delta.resolved.iter().map(|f| (Change::Resolved, f)))
             .chain(delta.changed.iter().map(|f| (Change::Changed, f)));
         let mut text = String::new();
-        for (change, finding) in changes.filter(|(_, f)| self.shows(f)) {
+        for (change, finding) in
+            changes.filter(|(_, f)| audit::shows(f, &self.args.filter, &self.args.namespaces))
+        {
             let finding = FindingOut::of(finding);
             if self.jsonl {
                 text.push_str(&watch::change_line(change, &finding, seen));

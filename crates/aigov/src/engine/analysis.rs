@@ -9,7 +9,7 @@ use super::session::RecordFirst;
 use super::session::{self, Session};
 use crate::settings::Settings;
 use aigov_core::model::Snapshot;
-use aigov_core::rules::images::RegistryFacts;
+use aigov_core::rules::config::Baseline;
 use aigov_core::rules::{Evaluation, Inputs, View, evaluate_view};
 use aigov_kube::{LoadOptions, load};
 use aigov_registry::{Gathered, RegistryOptions};
@@ -28,42 +28,82 @@ pub async fn load_snapshot(settings: &Settings) -> Result<(Session, Snapshot), E
     Ok((session, snapshot))
 }
 
+/// What an evaluation starts from: the connection, the snapshot, the registries' answers
+/// (when asked) and the context's saved drift baseline.
+pub struct Loaded {
+    pub session: Session,
+    pub snapshot: Snapshot,
+    pub gathered: Option<Gathered>,
+    pub baseline: Option<Baseline>,
+}
+
+/// The rules' inputs: the user's settings, the baseline and the registry facts.
+pub fn inputs<'b>(
+    settings: &Settings,
+    baseline: Option<&'b Baseline>,
+    gathered: Option<&Gathered>,
+) -> Inputs<'b> {
+    Inputs {
+        settings: settings.rules.clone(),
+        baseline,
+        registry: gathered.map(|g| g.facts.clone()).unwrap_or_default(),
+    }
+}
+
+/// Connect, load, read the saved baseline and, with `registries` (and not `--offline`), ask
+/// the image registries about every tag the workloads use.
+pub async fn load_inputs(settings: &Settings, registries: bool) -> Result<Loaded, Error> {
+    let (session, snapshot) = load_snapshot(settings).await?;
+    // Building a view is heavy at scale: only for look-ups that will happen.
+    let gathered = match registries && !settings.offline {
+        true => registry_facts(settings, &session, &View::new(&snapshot, &settings.rules)).await?,
+        false => None,
+    };
+    let baseline = saved_baseline(&session)?;
+    Ok(Loaded {
+        session,
+        snapshot,
+        gathered,
+        baseline,
+    })
+}
+
+fn saved_baseline(session: &Session) -> Result<Option<Baseline>, Error> {
+    aigov_state::baseline::load_for(&session.connection.context).map_err(Error::Io)
+}
+
 /// Connect, load and evaluate with the user's settings and the saved baseline.
 pub async fn analyse(settings: &Settings) -> Result<(Session, Snapshot, Evaluation), Error> {
-    let (session, snapshot) = load_snapshot(settings).await?;
-    let evaluation = evaluate_in(
-        &View::new(&snapshot, &settings.rules),
-        RegistryFacts::default(),
-    )?;
+    let (session, snapshot, evaluation, _) = evaluated(settings, false).await?;
     Ok((session, snapshot, evaluation))
 }
 
 /// [`analyse`], with the image registries asked about every tag the workloads use (unless
-/// `--offline`), so the registry rules can speak. One view serves the look-ups and the rules.
+/// `--offline`), so the registry rules can speak.
 pub async fn analyse_with_registry(
     settings: &Settings,
 ) -> Result<(Session, Snapshot, Evaluation, Option<Gathered>), Error> {
-    let (session, snapshot) = load_snapshot(settings).await?;
-    let view = View::new(&snapshot, &settings.rules);
-    let gathered = registry_facts(settings, &session, &view).await?;
-    let facts = gathered
-        .as_ref()
-        .map(|g| g.facts.clone())
-        .unwrap_or_default();
-    let evaluation = evaluate_in(&view, facts)?;
-    drop(view);
-    Ok((session, snapshot, evaluation, gathered))
+    evaluated(settings, true).await
 }
 
-fn evaluate_in(view: &View<'_>, registry: RegistryFacts) -> Result<Evaluation, Error> {
-    let context = &view.snapshot.origin.context;
-    let baseline = aigov_state::baseline::load_for(context).map_err(Error::Io)?;
-    let inputs = Inputs {
-        settings: view.settings.clone(),
-        baseline: baseline.as_ref(),
-        registry,
+/// Load and evaluate; one view serves the registry look-ups and the rules.
+async fn evaluated(
+    settings: &Settings,
+    registries: bool,
+) -> Result<(Session, Snapshot, Evaluation, Option<Gathered>), Error> {
+    let (session, snapshot) = load_snapshot(settings).await?;
+    let view = View::new(&snapshot, &settings.rules);
+    let gathered = match registries {
+        true => registry_facts(settings, &session, &view).await?,
+        false => None,
     };
-    Ok(evaluate_view(view, &inputs))
+    let baseline = saved_baseline(&session)?;
+    let evaluation = evaluate_view(
+        &view,
+        &inputs(settings, baseline.as_ref(), gathered.as_ref()),
+    );
+    drop(view);
+    Ok((session, snapshot, evaluation, gathered))
 }
 
 /// Ask the registries about every tag the view's workloads use (the demo's simulator serves

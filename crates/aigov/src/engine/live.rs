@@ -169,7 +169,10 @@ impl Feed {
                         return Some(Update::Changes(batch));
                     }
                 }
-                Some((scope, item)) = self.streams.next(), if !self.streams.is_empty() => {
+                item = self.streams.next(), if !self.streams.is_empty() => {
+                    // The last watch ended (refused): the loop's start says whether anything
+                    // is left to hand out.
+                    let Some((scope, item)) = item else { continue };
                     self.on_event(scope, item, snapshot);
                     // Whatever else is already waiting joins the same batch.
                     for _ in 0..DRAIN_AT_MOST {

@@ -15,14 +15,6 @@ pub trait Progress: Send + Sync {
     fn warning(&self, text: String);
 }
 
-/// Reports nothing.
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn loading(&self, _: aigov_kube::Progress) {}
-    fn warning(&self, _: String) {}
-}
-
 /// `loading 12/29 kinds…` on stderr, rewritten in place; nothing when stderr is not a terminal.
 pub struct Stderr {
     show: bool,
@@ -52,8 +44,13 @@ impl Progress for Stderr {
     }
 
     fn warning(&self, text: String) {
-        eprintln!("aigov: warning: {}", aigov_core::sanitize::sanitize(&text));
+        print_warning(&text);
     }
+}
+
+/// `aigov: warning: TEXT` on stderr, the text sanitised.
+pub fn print_warning(text: &str) {
+    eprintln!("aigov: warning: {}", aigov_core::sanitize::sanitize(text));
 }
 
 /// The loader's callback for `progress`.

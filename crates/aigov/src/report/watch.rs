@@ -124,16 +124,12 @@ pub fn stopped_line(reason: &str, at: &str) -> String {
 /// A change for a person: `12:00:01.234 new      high      AIGOV-IMG-001  Pod/ml/x container/c  title`.
 pub fn change_text(change: Change, finding: &FindingOut, seen: &Seen) -> String {
     let time = seen.at.get(11..23).unwrap_or(&seen.at);
-    let mut object = super::findings::object_name(&finding.object);
-    if !finding.object.path.is_empty() {
-        object.push(' ');
-        object.push_str(&finding.object.path);
-    }
     format!(
-        "{time} {:<8} {:<8} {}  {object}  {}\n",
+        "{time} {:<8} {:<8} {}  {}  {}\n",
         change.name(),
         finding.severity.name(),
         finding.rule,
+        finding.object,
         finding.title
     )
 }

@@ -230,3 +230,18 @@ async fn dropped_watches_replay_no_finding_as_new() {
     );
     watching.terminate();
 }
+
+#[test]
+fn watch_refuses_a_document_format_in_one_line() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = common::serve::run_aigov(
+        data.path(),
+        &["--demo", "audit", "--watch", "--format", "sarif"],
+    );
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(
+        stderr.trim(),
+        "aigov: --watch prints a table or --format jsonl; sarif is a document, not a stream"
+    );
+}

@@ -41,7 +41,7 @@
 //! data reach asks about changes (reach in every namespace); more than 16 namespaces and a
 //! quarter of them are touched (cheaper whole); or the snapshot holds what the scoping cannot
 //! follow: an object owned by uid from another namespace (a view links owners across
-//! namespaces), a namespaced object without a namespace, or a namespace name with `/` or `#`.
+//! namespaces), or a namespaced object (or a Namespace) without a name to own findings by.
 //! When unsure, it widens.
 //!
 //! Findings are kept per owner (`store`), and merged, sorted and deduplicated exactly as
@@ -406,7 +406,7 @@ fn bucket_of(findings: Vec<crate::rules::Finding>, owner: &Owner) -> Bucket {
     Bucket::new(entries)
 }
 
-/// Why the snapshot's names cannot be carried by finding keys unambiguously, if they cannot.
+/// Why some of the snapshot's findings could have no namespace to own them, if they could.
 fn irregular(snapshot: &Snapshot) -> Option<&'static str> {
     let bad_namespace = snapshot.metas().into_iter().any(|(kind, meta)| {
         (kind.api().namespaced && !scope::regular_namespace(&meta.namespace))

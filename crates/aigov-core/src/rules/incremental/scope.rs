@@ -33,14 +33,13 @@ pub(super) struct Before {
     classes: BTreeSet<String>,
 }
 
-/// A namespace name the finding keys can carry unambiguously (`Kind/namespace/name#path`).
+/// A namespace name a finding can be owned by: not empty.
 pub(super) fn regular_namespace(name: &str) -> bool {
-    !name.is_empty() && !name.contains(['/', '#'])
+    !name.is_empty()
 }
 
 const ADMISSION: &str = "admission policies apply to every AI namespace";
-pub(super) const IRREGULAR: &str =
-    "a namespaced object without a namespace, or a namespace name with '/' or '#'";
+pub(super) const IRREGULAR: &str = "a namespaced object without a namespace";
 const RELISTED: &str = "a kind listed again in every namespace";
 const REACH: &str = "a cluster-wide grant that can change who reaches data";
 
@@ -209,45 +208,13 @@ fn is_rbac(kind: Kind) -> bool {
     )
 }
 
-/// The verbs and resources the reach engine asks RBAC about (`rules::reach::engine`: create
-/// pods and pod-creating workloads, exec and attach, impersonate service accounts or create
-/// their tokens, read or change claims and volumes). API groups and resource names are not
-/// compared, so a rule that matches here may still grant nothing the engine asks: a wider
-/// recomputation, never a missed one. Keep it in step with the engine.
-const REACH_QUESTIONS: [(&[&str], &str, &str); 19] = [
-    (&["create"], "pods", ""),
-    (&["create"], "pods", "exec"),
-    (&["create"], "pods", "attach"),
-    (&["impersonate"], "serviceaccounts", ""),
-    (&["create"], "serviceaccounts", "token"),
-    (
-        &["get", "update", "patch", "delete"],
-        "persistentvolumeclaims",
-        "",
-    ),
-    (
-        &["get", "update", "patch", "delete"],
-        "persistentvolumes",
-        "",
-    ),
-    (&["create"], "deployments", ""),
-    (&["create"], "statefulsets", ""),
-    (&["create"], "daemonsets", ""),
-    (&["create"], "replicasets", ""),
-    (&["create"], "replicationcontrollers", ""),
-    (&["create"], "jobs", ""),
-    (&["create"], "cronjobs", ""),
-    (&["create"], "notebooks", ""),
-    (&["create"], "pytorchjobs", ""),
-    (&["create"], "tfjobs", ""),
-    (&["create"], "rayclusters", ""),
-    (&["create"], "rayjobs", ""),
-];
-
-/// Whether some rule may grant what the reach engine asks about.
+/// Whether some rule may grant what the reach engine asks about (`reach::engine::questions`).
+/// API groups and resource names are not compared, so a rule that matches here may still
+/// grant nothing the engine asks: a wider recomputation, never a missed one.
 fn reaches_data(rules: &[PolicyRule]) -> bool {
+    let questions = crate::rules::reach::engine::questions();
     rules.iter().any(|rule| {
-        REACH_QUESTIONS.iter().any(|(verbs, resource, sub)| {
+        questions.iter().any(|(verbs, (_, resource, sub))| {
             verbs.iter().any(|v| verb_matches(rule, v)) && resource_matches(rule, resource, sub)
         })
     })
@@ -287,10 +254,10 @@ mod tests {
     }
 
     #[test]
-    fn namespaces_that_keys_cannot_carry_are_irregular() {
+    fn only_an_empty_namespace_cannot_own_findings() {
         assert!(regular_namespace("ml-team"));
+        // Owners come from the typed object, not from key text: any name can own findings.
+        assert!(regular_namespace("a/b#c"));
         assert!(!regular_namespace(""));
-        assert!(!regular_namespace("a/b"));
-        assert!(!regular_namespace("a#b"));
     }
 }

@@ -53,6 +53,36 @@ const POD_CREATORS: [(&str, &str, &str); 12] = [
 
 const CLAIM_VERBS: [&str; 4] = ["get", "update", "patch", "delete"];
 
+/// (API group, resource, subresource) the engine asks about.
+type Target = (&'static str, &'static str, &'static str);
+const PODS: Target = ("", "pods", "");
+const EXEC: Target = ("", "pods", "exec");
+const ATTACH: Target = ("", "pods", "attach");
+const SERVICE_ACCOUNTS: Target = ("", "serviceaccounts", "");
+const TOKENS: Target = ("", "serviceaccounts", "token");
+const CLAIMS: Target = ("", "persistentvolumeclaims", "");
+const VOLUMES: Target = ("", "persistentvolumes", "");
+
+/// Everything the engine asks RBAC about, as (verbs, target). A rule that grants none of it
+/// cannot change data reach (the incremental evaluator reads this to know when to widen).
+pub(crate) fn questions() -> Vec<(&'static [&'static str], Target)> {
+    let mut questions: Vec<(&'static [&'static str], Target)> = vec![
+        (&["create"], PODS),
+        (&["create"], EXEC),
+        (&["create"], ATTACH),
+        (&["impersonate"], SERVICE_ACCOUNTS),
+        (&["create"], TOKENS),
+        (&CLAIM_VERBS, CLAIMS),
+        (&CLAIM_VERBS, VOLUMES),
+    ];
+    questions.extend(
+        POD_CREATORS
+            .iter()
+            .map(|&(_, group, resource)| (&["create"][..], (group, resource, ""))),
+    );
+    questions
+}
+
 /// A name no Kubernetes object can have: asks RBAC about "some object that no
 /// `resourceNames` lists", which is the answer for every unlisted name at once.
 const UNLISTED: &str = "\u{0}unlisted";
@@ -114,7 +144,7 @@ impl<'v, 'a> Reach<'v, 'a> {
     fn who(
         &mut self,
         verb: &'static str,
-        (group, resource, sub): (&'static str, &'static str, &'static str),
+        (group, resource, sub): Target,
         namespace: &'a str,
         name: &'a str,
     ) -> Rc<[Arc<Grant>]> {
@@ -163,13 +193,11 @@ impl<'v, 'a> Reach<'v, 'a> {
         self.create_paths(namespace, &mut paths);
         self.pod_paths(namespace, &claim.meta.name, &mut paths);
         for verb in CLAIM_VERBS {
-            let resource = ("", "persistentvolumeclaims", "");
-            for g in self.who(verb, resource, namespace, &claim.meta.name).iter() {
+            for g in self.who(verb, CLAIMS, namespace, &claim.meta.name).iter() {
                 paths.add(g, How::ReadWriteClaim { verbs: vec![verb] });
             }
             if let Some(name) = claim.volume_name.as_deref() {
-                let resource = ("", "persistentvolumes", "");
-                for g in self.who(verb, resource, "", name).iter() {
+                for g in self.who(verb, VOLUMES, "", name).iter() {
                     paths.add(g, How::ReadWriteVolume { verbs: vec![verb] });
                 }
             }
@@ -199,7 +227,7 @@ impl<'v, 'a> Reach<'v, 'a> {
     }
 
     fn create_paths(&mut self, namespace: &'a str, paths: &mut Paths<'a>) {
-        for g in self.who("create", ("", "pods", ""), namespace, "").iter() {
+        for g in self.who("create", PODS, namespace, "").iter() {
             paths.add(g, How::CreatePod);
         }
         for (kind, group, resource) in POD_CREATORS {
@@ -244,11 +272,11 @@ impl<'v, 'a> Reach<'v, 'a> {
         }
         for (unit, names) in running {
             for name in names {
-                let exec = self.who("create", ("", "pods", "exec"), namespace, name);
+                let exec = self.who("create", EXEC, namespace, name);
                 for g in exec.iter() {
                     paths.add(g, How::ExecIntoPod { units: vec![unit] });
                 }
-                let attach = self.who("create", ("", "pods", "attach"), namespace, name);
+                let attach = self.who("create", ATTACH, namespace, name);
                 for g in attach.iter() {
                     paths.add(g, How::AttachToPod { units: vec![unit] });
                 }
@@ -258,12 +286,8 @@ impl<'v, 'a> Reach<'v, 'a> {
             let subject = Subject::service_account(namespace, account);
             paths.add_direct(subject, How::IsServiceAccount { units });
             let ways = [
-                ("impersonate", ("", "serviceaccounts", ""), Via::Impersonate),
-                (
-                    "create",
-                    ("", "serviceaccounts", "token"),
-                    Via::TokenRequest,
-                ),
+                ("impersonate", SERVICE_ACCOUNTS, Via::Impersonate),
+                ("create", TOKENS, Via::TokenRequest),
             ];
             for (verb, resource, via) in ways {
                 for g in self.who(verb, resource, namespace, account).iter() {

@@ -5,7 +5,7 @@
 //! [`paths`] computes, for each sensitive PVC, the workloads that mount it and every subject
 //! that can reach its contents; the console and `aigov reach` use it directly.
 
-mod engine;
+pub(crate) mod engine;
 pub mod paths;
 mod storage;
 #[cfg(test)]
