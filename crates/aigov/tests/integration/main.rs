@@ -24,6 +24,7 @@ mod cluster_write;
 mod common;
 mod faults_load;
 mod fuzz_regressions;
+mod hostile_console;
 mod hostile_input;
 mod image_ref_props;
 mod kubectl_compat;

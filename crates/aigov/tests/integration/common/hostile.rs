@@ -3,7 +3,9 @@
 //! escape sequences, and documents nested 10,000 levels deep.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use aigov_sim::{Dataset, SimOptions};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The committed fixture with every escape-sequence family in every drawn string field.
 pub fn escapes_fixture() -> PathBuf {
@@ -185,5 +187,45 @@ pub fn deep_yaml_block() -> String {
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A hang or a blow-up fails: `elapsed` must stay within `bound`.
+pub fn assert_within(label: &str, elapsed: Duration, bound: Duration) {
+    assert!(
+        elapsed <= bound,
+        "{label} took {elapsed:?}, over its {bound:?} bound: aigov did not stay responsive"
+    );
+}
+
+/// The hostile fixture directory the simulator loads: the committed escapes, the big objects
+/// and the names at their limits (names just over are refused).
+pub fn simulator_fixture(dir: &Path) {
+    std::fs::copy(escapes_fixture(), dir.join("escapes.yaml")).unwrap();
+    write(dir, "names.yaml", &names_at_limit());
+    write(dir, "big.json", &big_objects());
+}
+
+/// The simulator with `datasets` (the hostile fixture directory among them).
+pub async fn sim_on(datasets: Vec<Dataset>) -> super::TestSim {
+    super::sim_with(SimOptions {
+        datasets,
+        ..SimOptions::default()
+    })
+    .await
+}
+
+/// An audit log whose entries carry hostile text, for the audit log view.
+pub fn hostile_audit_log(dir: &Path) -> std::path::PathBuf {
+    use aigov_audit::{AuditLog, Entry, EntryKind};
+    let path = dir.join("audit.jsonl");
+    let mut log = AuditLog::open(&path).unwrap();
+    log.append(
+        Entry::new(EntryKind::Intent)
+            .user(format!("mallory{}", PAYLOAD))
+            .verb("patch")
+            .justification(format!("because{}", PAYLOAD)),
+    )
+    .unwrap();
     path
 }
